@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Browser;
+using CheckoutAgent.Worker.Demo;
+using CheckoutAgent.Worker.Purchases;
+using Microsoft.Extensions.Options;
+using Serilog.Events;
+
+namespace CheckoutAgent.Worker.Cli;
+
+/// <summary><c>checkout-agent demo</c>: one real purchase, end to end, offline.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print only the outcome, as one JSON object on stdout (progress goes to stderr)." };
+        var dataDir = CommonOptions.DataDirectory();
+        var approval = new Option<string>("--approval")
+        {
+            Description = "How the Link sandbox answers the spend request: auto (approve at once), deny, or never (nobody answers).",
+            DefaultValueFactory = _ => "auto",
+        };
+        approval.AcceptOnlyFromAmong("auto", "deny", "never");
+        var approvalTimeout = new Option<int>("--approval-timeout")
+        {
+            Description = "Seconds to wait for approval before giving up (default 1800, Link's approval window).",
+            DefaultValueFactory = _ => 1800,
+        };
+        approvalTimeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 86_400)
+            {
+                result.AddError("--approval-timeout must be from 1 to 86400 seconds.");
+            }
+        });
+        var verbose = new Option<bool>("--verbose") { Description = "Also show the worker's information logs (on stderr)." };
+
+        var command = new Command("demo",
+            "Run one purchase end to end, offline: Link sandbox approval, a one-time card in a 0600 file, headless Chromium " +
+            "checking out at a local demo shop, and the confirmed order. Needs Chromium (make demo installs it).")
+        {
+            json, dataDir, approval, approvalTimeout, verbose,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var asJson = parse.GetValue(json);
+            var stdout = Console.Out;
+            var progress = asJson ? Console.Error : Console.Out;
+            var settings = new DemoSettings
+            {
+                DataDirectory = parse.GetValue(dataDir)!,
+                Approval = parse.GetValue(approval) switch
+                {
+                    "deny" => SandboxApprovalMode.Deny,
+                    "never" => SandboxApprovalMode.Never,
+                    _ => SandboxApprovalMode.Auto,
+                },
+                ConsoleLogLevel = parse.GetValue(verbose) ? LogEventLevel.Information : LogEventLevel.Warning,
+                Configuration = new Dictionary<string, string?>
+                {
+                    ["Link:ApprovalTimeout"] = TimeSpan.FromSeconds(parse.GetValue(approvalTimeout)).ToString("c"),
+                },
+            };
+            try
+            {
+                ChromiumLocator.Find(Environment.GetEnvironmentVariable("Browser__ExecutablePath"));
+                var result = await DemoRunner.RunAsync(settings, progress, cancellationToken);
+                if (asJson)
+                {
+                    stdout.WriteLine(JsonSerializer.Serialize(result.Outcome, PurchaseStore.Json));
+                }
+                else
+                {
+                    PrintSummary(stdout, result.Outcome);
+                }
+                return result.Outcome.Status == PurchaseStatus.Succeeded ? 0 : 1;
+            }
+            catch (Exception ex) when (ex is BrowserNotFoundException or OptionsValidationException or TimeoutException)
+            {
+                Console.Error.WriteLine($"checkout-agent demo: {ex.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static void PrintSummary(TextWriter output, PurchaseOutcome outcome)
+    {
+        output.WriteLine();
+        output.WriteLine($"Status:      {outcome.Status}{(outcome.Code is null ? "" : $" ({outcome.Code})")}");
+        if (outcome.Message is not null)
+        {
+            output.WriteLine($"Reason:      {outcome.Message}");
+        }
+        output.WriteLine($"Order:       {outcome.OrderNumber ?? "-"}");
+        output.WriteLine($"Amount:      {Money.Format(outcome.Amount, outcome.Currency)}");
+        output.WriteLine($"Card:        {(outcome.CardLast4 is null ? "-" : $"{outcome.CardBrand} •••• {outcome.CardLast4} (one-time, file deleted)")}");
+        output.WriteLine($"Receipt:     {outcome.ScreenshotPath ?? "-"}");
+        output.WriteLine($"Timings:     {string.Join(", ", outcome.Timings.Where(t => !t.Name.StartsWith("step ", StringComparison.Ordinal)).Select(t => $"{t.Name} {t.Milliseconds} ms"))}");
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Purchases;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog.Events;
+
+namespace CheckoutAgent.Worker.Demo;
+
+/// <summary>How to run the demo.</summary>
+public sealed record DemoSettings
+{
+    public string DataDirectory { get; init; } = ".checkout-agent";
+    public SandboxApprovalMode Approval { get; init; } = SandboxApprovalMode.Auto;
+    public string Recipe { get; init; } = "demo-shop";
+    public string Sku { get; init; } = "pour-over-dripper";
+    public int Quantity { get; init; } = 1;
+    /// <value>Overrides the amount asked of Link (default: the shop's price × quantity). For trying a total mismatch.</value>
+    public long? Amount { get; init; }
+    public LogEventLevel ConsoleLogLevel { get; init; } = LogEventLevel.Warning;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(3);
+    /// <value>Extra configuration (e.g. <c>Link:ApprovalTimeout</c>).</value>
+    public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
+}
+
+/// <summary>What the demo did: the outcome, plus the parts a test inspects.</summary>
+public sealed record DemoResult(PurchaseOutcome Outcome, IReadOnlyList<PurchaseEvent> Timeline, LinkSandbox Sandbox, IReadOnlyList<DemoOrder> Orders);
+
+/// <summary>
+/// Starts the Link sandbox, the demo shop and the worker in one process, queues one purchase, reports each step
+/// as it happens, and returns the outcome. No network beyond 127.0.0.1.
+/// </summary>
+public static class DemoRunner
+{
+    public static async Task<DemoResult> RunAsync(DemoSettings settings, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = settings.Approval });
+        progress.WriteLine($"Link sandbox ready (approval: {settings.Approval.ToString().ToLowerInvariant()})");
+        await using var shop = await DemoShop.StartAsync(new DemoShopOptions(), new SandboxIssuer(sandbox), ct: cancellationToken);
+        var product = new DemoShopOptions().Products.FirstOrDefault(p => p.Sku == settings.Sku)
+            ?? throw new ArgumentException($"The demo shop has no product '{settings.Sku}'.", nameof(settings));
+        progress.WriteLine($"Demo shop \"{new DemoShopOptions().ShopName}\" listening on {shop.BaseUrl}");
+
+        var hostSettings = new WorkerHostSettings { ConsoleLogLevel = settings.ConsoleLogLevel, Sandbox = sandbox };
+        foreach (var (key, value) in settings.Configuration)
+        {
+            hostSettings.Configuration[key] = value;
+        }
+        hostSettings.Configuration["Worker:DataDirectory"] = settings.DataDirectory;
+        // The sandbox answers at once; poll it often so the demo does not sit idle.
+        hostSettings.Configuration.TryAdd("Link:ApprovalPollInterval", "00:00:00.100");
+        using var host = WorkerHost.Build(hostSettings);
+        await host.StartAsync(cancellationToken);
+
+        var store = host.Services.GetRequiredService<PurchaseStore>();
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnEvent(PurchaseEvent e)
+        {
+            var duration = e.DurationMs is { } ms ? $" ({ms} ms)" : "";
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{started.Elapsed.TotalSeconds,6:0.00}s] {e.Kind,-17} {e.Message}{duration}"));
+            if (PurchaseStatus.IsTerminal(e.Kind))
+            {
+                finished.TrySetResult();
+            }
+        }
+        store.EventAppended += OnEvent;
+        try
+        {
+            var amount = settings.Amount ?? product.Price * settings.Quantity;
+            var request = new PurchaseRequest
+            {
+                Recipe = settings.Recipe,
+                MerchantUrl = shop.BaseUrl.GetLeftPart(UriPartial.Authority),
+                Items = [new PurchaseItem(product.Name, settings.Quantity, product.Price, shop.ProductUrl(product.Sku).ToString())],
+                Amount = amount,
+                Currency = "usd",
+                Context = $"Buying {settings.Quantity} x {product.Name} ({Money.Format(amount, "usd")}) from the local Demo Coffee Supply shop " +
+                          "for the CheckoutAgent demo: a one-time sandbox purchase, shipped to Jane Doe in San Francisco. No real money moves.",
+                Buyer = new Buyer("jane.doe@example.com", "Jane Doe"),
+                Shipping = new ShippingAddress("Jane Doe", "510 Townsend St", null, "San Francisco", "CA", "94103", "US"),
+            };
+            var purchase = await host.Services.GetRequiredService<PurchaseQueue>().EnqueueAsync(request, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(settings.Timeout);
+            try
+            {
+                await finished.Task.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The demo purchase did not finish within {settings.Timeout.TotalSeconds:0}s.");
+            }
+            var record = await store.GetAsync(purchase.Id, cancellationToken);
+            var timeline = await store.GetTimelineAsync(purchase.Id, cancellationToken);
+            return new DemoResult(record!.Outcome!, timeline, sandbox, shop.Orders);
+        }
+        finally
+        {
+            store.EventAppended -= OnEvent;
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link.Sandbox;
+
+namespace CheckoutAgent.Worker.Demo;
+
+/// <summary>Connects the demo shop's card network to the Link sandbox, which plays the issuer of the one-time cards.</summary>
+public sealed class SandboxIssuer(LinkSandbox sandbox) : IPaymentAuthorizer
+{
+    public Task<PaymentDecision> AuthorizeAsync(PaymentAttempt attempt, CancellationToken cancellationToken)
+    {
+        var result = sandbox.Authorize(attempt.CardNumber, attempt.Cvc, attempt.ExpMonth, attempt.ExpYear, attempt.MerchantUrl,
+            attempt.Amount, attempt.Currency);
+        return Task.FromResult(result.Approved
+            ? PaymentDecision.Approve()
+            : PaymentDecision.Decline(result.DeclineCode ?? "declined", result.Message));
+    }
+}

@@ -1,0 +1,89 @@
+using CheckoutAgent.Link;
+using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Browser;
+using CheckoutAgent.Worker.Link;
+using CheckoutAgent.Worker.Observability;
+using CheckoutAgent.Worker.Purchases;
+using CheckoutAgent.Worker.Recipes;
+using CheckoutAgent.Worker.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Serilog;
+using Serilog.Events;
+
+namespace CheckoutAgent.Worker.Hosting;
+
+/// <summary>What a verb decides about the host it starts.</summary>
+public sealed class WorkerHostSettings
+{
+    /// <value>Configuration set by the verb (e.g. <c>Worker:DataDirectory</c> from <c>--data-dir</c>); wins over files and environment.</value>
+    public Dictionary<string, string?> Configuration { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <value>Least level shown on the console; everything from Information goes to the JSON log file anyway.</value>
+    public LogEventLevel ConsoleLogLevel { get; set; } = LogEventLevel.Information;
+
+    /// <value>The Link sandbox to use when <c>Link:Transport</c> is <c>sandbox</c>; null: a new one that approves at once.</value>
+    public LinkSandbox? Sandbox { get; set; }
+}
+
+/// <summary>All the wiring of the worker in one place.</summary>
+public static class WorkerHost
+{
+    public static IHost Build(WorkerHostSettings settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(settings.Configuration);
+        var worker = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(Logging.Create(worker, settings.ConsoleLogLevel), dispose: true);
+        builder.Services.AddCheckoutWorker(worker, settings.Sandbox);
+        return builder.Build();
+    }
+
+    public static IServiceCollection AddCheckoutWorker(this IServiceCollection services, WorkerOptions worker, LinkSandbox? sandbox)
+    {
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LinkOptions>().BindConfiguration(LinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrowserOptions>().BindConfiguration(BrowserOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        var database = new CheckoutDatabase(worker.DatabasePath);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(database);
+        services.AddSingleton<PurchaseStore>();
+        services.AddSingleton<PurchaseQueue>();
+        services.AddSingleton<PurchasePipeline>();
+        services.AddSingleton<CardVault>();
+        services.AddSingleton<BrowserPool>();
+        services.AddSingleton<RecipeRunner>();
+
+        services.AddSingleton(sp => sandbox ?? new LinkSandbox(new LinkSandboxOptions(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILinkClient>(sp => new SandboxLinkClient(sp.GetRequiredService<LinkSandbox>(), sp.GetRequiredService<TimeProvider>()));
+
+        // Registered before Quartz: hosted services start in order, and Quartz needs the database to exist.
+        services.AddHostedService<WorkerStartup>();
+        services.AddQuartz(quartz =>
+        {
+            quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = "checkout-agent");
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = worker.Concurrency);
+            quartz.UsePersistentStore(store =>
+            {
+                // Job data holds only a purchase id; plain strings keep Quartz's tables readable.
+                store.ConfigureStore(ado => ado.StoreJobDataAsStrings = true);
+                store.UseSqlite(database.ConnectionString);
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+            });
+        });
+        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        return services;
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace CheckoutAgent.Worker.Observability;
+
+/// <summary>Every log line the worker writes, in one place. Properties are ids, codes and type names: never card data.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Warning, "Purchase {PurchaseId} was scheduled but is not in the store")]
+    public static partial void PurchaseMissing(ILogger logger, string purchaseId);
+
+    [LoggerMessage(2, LogLevel.Information, "Purchase {PurchaseId} ended {Status} {Code}")]
+    public static partial void PurchaseEnded(ILogger logger, string purchaseId, string status, string? code);
+
+    [LoggerMessage(3, LogLevel.Warning, "Canceling spend request {SpendRequestId} failed with {Code}; its card stays valid until it expires")]
+    public static partial void CancelFailed(ILogger logger, string spendRequestId, string code);
+
+    [LoggerMessage(4, LogLevel.Error, "Purchase {PurchaseId} hit an unexpected {ExceptionType}")]
+    public static partial void PurchaseCrashed(ILogger logger, string purchaseId, string exceptionType);
+
+    [LoggerMessage(5, LogLevel.Information, "Swept {Count} card file(s) left by purchases that no longer need them")]
+    public static partial void CardFilesSwept(ILogger logger, int count);
+}

@@ -1,0 +1,3 @@
+using CheckoutAgent.Worker.Cli;
+
+return await CliApp.RunAsync(args);

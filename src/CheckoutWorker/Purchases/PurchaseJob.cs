@@ -1,0 +1,57 @@
+using CheckoutAgent.Worker.Observability;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace CheckoutAgent.Worker.Purchases;
+
+/// <summary>
+/// A thin Quartz job: the work and its state live in <see cref="PurchasePipeline"/> and the store. It asks Quartz to
+/// recover it after a crash; the pipeline's recorded state makes that rerun safe (same spend request, no second click).
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class PurchaseJob(PurchasePipeline pipeline, ILogger<PurchaseJob> logger) : IJob
+{
+    public const string Group = "purchases";
+    public const string PurchaseKey = "purchase";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var purchaseId = context.MergedJobDataMap.GetString(PurchaseKey)!;
+        try
+        {
+            await pipeline.RunAsync(purchaseId, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the purchase stays where its timeline says and resumes on the next start.
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Record, don't rethrow: a refire could place a second order.
+            Log.PurchaseCrashed(logger, purchaseId, ex.GetType().Name);
+            await pipeline.RecordCrashAsync(purchaseId, ex, CancellationToken.None);
+        }
+    }
+}
+
+/// <summary>Puts purchases into the store and onto Quartz.</summary>
+public sealed class PurchaseQueue(PurchaseStore store, ISchedulerFactory schedulers)
+{
+    public async Task<PurchaseRecord> EnqueueAsync(PurchaseRequest request, CancellationToken cancellationToken)
+    {
+        var purchase = await store.CreateAsync(request, cancellationToken);
+        var job = JobBuilder.Create<PurchaseJob>()
+            .WithIdentity(purchase.Id, PurchaseJob.Group)
+            .UsingJobData(PurchaseJob.PurchaseKey, purchase.Id)
+            .RequestRecovery()
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(purchase.Id, PurchaseJob.Group)
+            .StartNow()
+            .Build();
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+        return purchase;
+    }
+}

@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using CheckoutAgent.Link;
+using CheckoutAgent.Link.Cards;
+using CheckoutAgent.Worker.Browser;
+using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Link;
+using CheckoutAgent.Worker.Recipes;
+using Microsoft.Extensions.Logging;
+using CheckoutAgent.Worker.Observability;
+using Microsoft.Extensions.Options;
+
+namespace CheckoutAgent.Worker.Purchases;
+
+/// <summary>
+/// Takes one purchase from wherever its timeline says it stands to a terminal state:
+/// validate → spend request → approval → card file → fresh browser context → recipe → final click (at most once)
+/// → confirmation → card file deleted → outcome recorded. Safe to run again after a crash: it never creates a second
+/// spend request and never clicks again once <c>submitting</c> was recorded.
+/// </summary>
+public sealed class PurchasePipeline(
+    PurchaseStore store,
+    ILinkClient link,
+    CardVault vault,
+    BrowserPool browsers,
+    RecipeRunner runner,
+    IOptions<WorkerOptions> worker,
+    IOptions<LinkOptions> linkOptions,
+    TimeProvider time,
+    ILogger<PurchasePipeline> logger)
+{
+    public async Task RunAsync(string purchaseId, CancellationToken cancellationToken)
+    {
+        var purchase = await store.GetAsync(purchaseId, cancellationToken);
+        if (purchase is null)
+        {
+            Log.PurchaseMissing(logger, purchaseId);
+            return;
+        }
+        if (PurchaseStatus.IsTerminal(purchase.Status))
+        {
+            return;
+        }
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["PurchaseId"] = purchaseId, ["Recipe"] = purchase.Recipe });
+        var request = purchase.Request;
+        var timings = new List<Timing>();
+        var outcome = new PurchaseOutcome
+        {
+            PurchaseId = purchaseId, Status = PurchaseStatus.Failed, Amount = request.Amount, Currency = request.Currency,
+            SpendRequestId = purchase.SpendRequestId,
+        };
+
+        if (purchase.Status == PurchaseStatus.Submitting)
+        {
+            // The final click may have happened before the crash. Clicking again could buy twice: a person decides.
+            await EndAsync(outcome with
+            {
+                Status = PurchaseStatus.OutcomeUnknown,
+                Code = FailureCodes.InterruptedWhileSubmitting,
+                Message = "the worker stopped after recording the final click and before reading the merchant's answer; check the merchant for an order before retrying",
+            }, cancelSpendRequest: false, cancellationToken);
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        Recipe recipe;
+        try
+        {
+            recipe = RecipeLoader.LoadByName(RecipesDirectory.Resolve(worker.Value.RecipesDirectory), request.Recipe);
+        }
+        catch (RecipeException ex)
+        {
+            await EndAsync(outcome with { Code = FailureCodes.RecipeInvalid, Message = ex.Message }, false, cancellationToken);
+            return;
+        }
+        var problems = PurchaseValidator.Validate(request);
+        if (problems.Count > 0)
+        {
+            await EndAsync(outcome with { Code = FailureCodes.InvalidRequest, Message = string.Join("; ", problems) }, false, cancellationToken);
+            return;
+        }
+        var merchantUrl = request.MerchantUrl ?? recipe.MerchantUrl;
+        timings.Add(new Timing("validate", clock.ElapsedMilliseconds));
+
+        // Spend request: created once per purchase, its id committed before anything waits on it.
+        var spendRequestId = purchase.SpendRequestId;
+        if (spendRequestId is null)
+        {
+            clock.Restart();
+            try
+            {
+                var created = await link.CreateSpendRequestAsync(new SpendRequestCreateOptions
+                {
+                    Amount = request.Amount,
+                    Currency = request.Currency,
+                    MerchantName = recipe.MerchantName,
+                    MerchantUrl = merchantUrl,
+                    Context = request.Context,
+                    LineItems = request.Items.Select(i => new LineItem(i.Name, i.Quantity, i.UnitAmount, i.ProductUrl)).ToList(),
+                    Totals = [new Total("total", "Total", request.Amount)],
+                    RequestApproval = true,
+                }, cancellationToken);
+                spendRequestId = created.Id;
+            }
+            catch (LinkException ex)
+            {
+                await EndAsync(outcome with
+                {
+                    Code = ex.Code == "INVALID_REQUEST" ? FailureCodes.InvalidRequest : FailureCodes.LinkError,
+                    Message = $"Link refused the spend request ({ex.Code}): {ex.Message}",
+                }, false, cancellationToken);
+                return;
+            }
+            outcome = outcome with { SpendRequestId = spendRequestId };
+            timings.Add(new Timing("spend_request", clock.ElapsedMilliseconds));
+            await store.TransitionAsync(purchaseId, PurchaseStatus.AwaitingApproval, "spend_request",
+                $"spend request {spendRequestId} created for {Money.Format(request.Amount, request.Currency)} at {merchantUrl}; waiting for the person to approve in Link",
+                cancellationToken, spendRequestId: spendRequestId);
+        }
+        using var spendScope = logger.BeginScope(new Dictionary<string, object?> { ["SpendRequestId"] = spendRequestId });
+
+        // Approval: keep polling the same spend request; the card arrives only as a 0600 file.
+        clock.Restart();
+        vault.EnsureDirectory();
+        var cardPath = vault.PathFor(purchaseId);
+        SpendRequest approved;
+        try
+        {
+            approved = File.Exists(cardPath)
+                ? await link.RetrieveSpendRequestAsync(spendRequestId, cancellationToken)
+                : await link.WaitForApprovalAsync(spendRequestId, cardPath, linkOptions.Value.ApprovalPollInterval,
+                    time.GetUtcNow() + linkOptions.Value.ApprovalTimeout, cancellationToken);
+        }
+        catch (LinkException ex) when (ex.Code == "POLLING_TIMEOUT")
+        {
+            await EndAsync(outcome with
+            {
+                Code = FailureCodes.ApprovalTimeout,
+                Message = $"nobody approved spend request {spendRequestId} within {linkOptions.Value.ApprovalTimeout}; it was canceled",
+            }, cancelSpendRequest: true, cancellationToken);
+            return;
+        }
+        catch (LinkException ex)
+        {
+            await EndAsync(outcome with { Code = FailureCodes.LinkError, Message = $"Link error while waiting for approval ({ex.Code}): {ex.Message}" },
+                true, cancellationToken);
+            return;
+        }
+        var approvalCode = approved.Status switch
+        {
+            SpendRequestStatus.Approved => null,
+            SpendRequestStatus.Denied => FailureCodes.ApprovalDenied,
+            SpendRequestStatus.Expired => FailureCodes.ApprovalExpired,
+            SpendRequestStatus.Canceled => FailureCodes.Canceled,
+            _ => FailureCodes.LinkError,
+        };
+        if (approvalCode is not null)
+        {
+            await EndAsync(outcome with { Code = approvalCode, Message = $"spend request {spendRequestId} ended {approved.Status.ToWire()}" },
+                false, cancellationToken);
+            return;
+        }
+        timings.Add(new Timing("approval", clock.ElapsedMilliseconds));
+
+        CardSecret card;
+        try
+        {
+            card = CardFile.Read(cardPath);
+        }
+        catch (Exception ex) when (ex is LinkException or IOException or UnauthorizedAccessException)
+        {
+            await EndAsync(outcome with { Code = FailureCodes.CardUnavailable, Message = $"the approved card could not be read safely: {ex.Message}" },
+                true, cancellationToken);
+            return;
+        }
+        outcome = outcome with { CardBrand = card.Brand, CardLast4 = card.Last4 };
+        await store.TransitionAsync(purchaseId, PurchaseStatus.CheckingOut, "approved",
+            $"approved: one-time {card} valid until {card.ValidUntil:u}", cancellationToken);
+
+        // Checkout in a fresh context: nothing from another purchase is visible to this merchant.
+        clock.Restart();
+        RecipeRunResult result;
+        try
+        {
+            var context = await browsers.NewContextAsync(cancellationToken);
+            timings.Add(new Timing("context", clock.ElapsedMilliseconds));
+            try
+            {
+                result = await runner.RunAsync(context, new RecipeRun(recipe, merchantUrl, card, approved.Amount, request.Currency,
+                        TemplateValues(request, merchantUrl), Path.Combine(worker.Value.DataDirectoryFullPath, "screenshots", purchaseId + ".png")),
+                    ct => store.TransitionAsync(purchaseId, PurchaseStatus.Submitting, "submitting", "final click", ct),
+                    report => store.AppendAsync(purchaseId, "step", $"step {report.Step.Number}/{report.StepCount} {report.Step.Describe()}",
+                        cancellationToken, report.Milliseconds),
+                    cancellationToken);
+            }
+            finally
+            {
+                await context.CloseAsync();
+            }
+        }
+        catch (BrowserNotFoundException ex)
+        {
+            await EndAsync(outcome with { Code = FailureCodes.BrowserUnavailable, Message = ex.Message }, true, cancellationToken);
+            return;
+        }
+        timings.AddRange(result.Timings);
+
+        var status = result.Code switch
+        {
+            OutcomeCodes.Succeeded => PurchaseStatus.Succeeded,
+            FailureCodes.OutcomeUnknown => PurchaseStatus.OutcomeUnknown,
+            _ => PurchaseStatus.Failed,
+        };
+        await EndAsync(outcome with
+        {
+            Status = status,
+            Code = status == PurchaseStatus.Succeeded ? null : result.Code,
+            Message = result.Message,
+            OrderNumber = result.OrderNumber,
+            ChargedTotal = result.ChargedTotal,
+            ScreenshotPath = result.ScreenshotPath,
+            Timings = timings,
+        }, cancelSpendRequest: !result.Submitted, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records an unexpected failure. After <c>submitting</c> the answer is unknown, never "failed": a retry must not
+    /// follow a click that may have bought.
+    /// </summary>
+    public async Task RecordCrashAsync(string purchaseId, Exception exception, CancellationToken cancellationToken)
+    {
+        var purchase = await store.GetAsync(purchaseId, cancellationToken);
+        if (purchase is null || PurchaseStatus.IsTerminal(purchase.Status))
+        {
+            return;
+        }
+        var unknown = purchase.Status == PurchaseStatus.Submitting;
+        await EndAsync(new PurchaseOutcome
+        {
+            PurchaseId = purchaseId,
+            Status = unknown ? PurchaseStatus.OutcomeUnknown : PurchaseStatus.Failed,
+            Code = unknown ? FailureCodes.OutcomeUnknown : "internal_error",
+            // The type only: an exception's text is not ours to vouch for.
+            Message = $"the worker hit an unexpected {exception.GetType().Name}; see the log for the purchase id",
+            Amount = purchase.Request.Amount,
+            Currency = purchase.Request.Currency,
+            SpendRequestId = purchase.SpendRequestId,
+        }, cancelSpendRequest: !unknown, cancellationToken);
+    }
+
+    private async Task EndAsync(PurchaseOutcome outcome, bool cancelSpendRequest, CancellationToken cancellationToken)
+    {
+        vault.Delete(outcome.PurchaseId);
+        if (cancelSpendRequest && outcome.SpendRequestId is not null)
+        {
+            try
+            {
+                // An unused one-time card is killed, so nothing can spend it later.
+                await link.CancelSpendRequestAsync(outcome.SpendRequestId, cancellationToken);
+            }
+            catch (LinkException ex)
+            {
+                Log.CancelFailed(logger, outcome.SpendRequestId, ex.Code);
+            }
+        }
+        var message = outcome.Status == PurchaseStatus.Succeeded
+            ? $"order {outcome.OrderNumber ?? "(number not shown)"} confirmed, {Money.Format(outcome.Amount, outcome.Currency)} charged to {outcome.CardBrand} •••• {outcome.CardLast4}"
+            : $"{outcome.Code}: {outcome.Message}";
+        await store.TransitionAsync(outcome.PurchaseId, outcome.Status, outcome.Status, message, cancellationToken, outcome: outcome);
+        Log.PurchaseEnded(logger, outcome.PurchaseId, outcome.Status, outcome.Code);
+    }
+
+    private static Dictionary<string, string> TemplateValues(PurchaseRequest request, string merchantUrl)
+    {
+        var first = request.Items[0];
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["buyer.email"] = request.Buyer.Email,
+            ["buyer.name"] = request.Buyer.Name,
+            ["buyer.phone"] = request.Buyer.Phone ?? "",
+            ["shipping.name"] = request.Shipping.Name,
+            ["shipping.line1"] = request.Shipping.Line1,
+            ["shipping.line2"] = request.Shipping.Line2 ?? "",
+            ["shipping.city"] = request.Shipping.City,
+            ["shipping.state"] = request.Shipping.State ?? "",
+            ["shipping.postal_code"] = request.Shipping.PostalCode,
+            ["shipping.country"] = request.Shipping.Country,
+            ["job.amount"] = Money.Format(request.Amount, request.Currency),
+            ["job.currency"] = request.Currency,
+            ["job.merchant_url"] = merchantUrl,
+            ["job.product_url"] = first.ProductUrl ?? merchantUrl,
+            ["job.quantity"] = first.Quantity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["job.item_name"] = first.Name,
+        };
+    }
+}
