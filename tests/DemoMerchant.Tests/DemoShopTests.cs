@@ -407,7 +407,9 @@ public sealed class DemoShopTests
         Assert.That(_logs.Lines, Has.Some.StartsWith("Microsoft.Hosting.Lifetime"), "the host logs through the given factory");
         Assert.That(log, Does.Not.Contain(CardNumberDigits));
         Assert.That(log, Does.Not.Contain(CardNumberAsTyped));
-        Assert.That(log, Does.Not.Contain(Cvc));
+        // Ports and order numbers are random and may hold the CVC's three digits: look for it where it would be a leak.
+        Assert.That(log, Does.Not.Match($"(?i)(cvc|cvv|csc|security code)\\W{{0,12}}{Cvc}"));
+        Assert.That(log, Does.Not.Match($"(?<![0-9A-Za-z:]){Cvc}(?![0-9A-Za-z])"));
     }
 
     private static Dictionary<string, string> ValidCheckout() => new()

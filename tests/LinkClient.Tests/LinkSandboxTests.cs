@@ -235,7 +235,7 @@ public class LinkSandboxTests
     }
 
     [Test]
-    public void The_wallet_lists_the_default_sandbox_visa_first()
+    public void The_wallet_has_the_sandbox_visa_as_its_default()
     {
         var methods = Sandbox().ListPaymentMethods();
 

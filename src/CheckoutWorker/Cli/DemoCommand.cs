@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Browser;
@@ -44,9 +45,6 @@ internal static class DemoCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var asJson = parse.GetValue(json);
-            var stdout = Console.Out;
-            var progress = asJson ? Console.Error : Console.Out;
             var settings = new DemoSettings
             {
                 DataDirectory = parse.GetValue(dataDir)!,
@@ -59,30 +57,38 @@ internal static class DemoCommand
                 ConsoleLogLevel = parse.GetValue(verbose) ? LogEventLevel.Information : LogEventLevel.Warning,
                 Configuration = new Dictionary<string, string?>
                 {
-                    ["Link:ApprovalTimeout"] = TimeSpan.FromSeconds(parse.GetValue(approvalTimeout)).ToString("c"),
+                    ["Link:ApprovalTimeout"] = TimeSpan.FromSeconds(parse.GetValue(approvalTimeout)).ToString("c", CultureInfo.InvariantCulture),
                 },
             };
-            try
-            {
-                ChromiumLocator.Find(Environment.GetEnvironmentVariable("Browser__ExecutablePath"));
-                var result = await DemoRunner.RunAsync(settings, progress, cancellationToken);
-                if (asJson)
-                {
-                    stdout.WriteLine(JsonSerializer.Serialize(result.Outcome, PurchaseStore.Json));
-                }
-                else
-                {
-                    PrintSummary(stdout, result.Outcome);
-                }
-                return result.Outcome.Status == PurchaseStatus.Succeeded ? 0 : 1;
-            }
-            catch (Exception ex) when (ex is BrowserNotFoundException or OptionsValidationException or TimeoutException)
-            {
-                Console.Error.WriteLine($"checkout-agent demo: {ex.Message}");
-                return 2;
-            }
+            var (exitCode, _) = await ExecuteAsync(settings, parse.GetValue(json), Console.Out, Console.Error, cancellationToken);
+            return exitCode;
         });
         return command;
+    }
+
+    /// <summary>Runs the demo and writes what the user sees: progress, then the summary or one JSON object on stdout.</summary>
+    internal static async Task<(int ExitCode, DemoResult? Result)> ExecuteAsync(DemoSettings settings, bool asJson, TextWriter stdout,
+        TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ChromiumLocator.Find(Environment.GetEnvironmentVariable("Browser__ExecutablePath"));
+            var result = await DemoRunner.RunAsync(settings, asJson ? stderr : stdout, cancellationToken);
+            if (asJson)
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(result.Outcome, PurchaseStore.Json));
+            }
+            else
+            {
+                PrintSummary(stdout, result.Outcome);
+            }
+            return (result.Outcome.Status == PurchaseStatus.Succeeded ? 0 : 1, result);
+        }
+        catch (Exception ex) when (ex is BrowserNotFoundException or OptionsValidationException or TimeoutException)
+        {
+            await stderr.WriteLineAsync($"checkout-agent demo: {ex.Message}");
+            return (2, null);
+        }
     }
 
     private static void PrintSummary(TextWriter output, PurchaseOutcome outcome)

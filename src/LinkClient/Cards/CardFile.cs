@@ -52,7 +52,7 @@ public static class CardFile
         UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute |
         UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.StickyBit;
 
-    private static readonly JsonWriterOptions s_writerOptions = new()
+    private static readonly JsonWriterOptions _writerOptions = new()
     {
         Indented = true,
         // The file is read by programs, never embedded in HTML: keep apostrophes and accents in the context readable.
@@ -91,7 +91,7 @@ public static class CardFile
         var buffer = new ArrayBufferWriter<byte>(2048);
         try
         {
-            using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+            using (var writer = new Utf8JsonWriter(buffer, _writerOptions))
             {
                 WriteJson(writer, content);
             }

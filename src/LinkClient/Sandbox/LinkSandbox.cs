@@ -12,7 +12,7 @@ namespace CheckoutAgent.Link.Sandbox;
 /// </summary>
 public sealed class LinkSandbox
 {
-    private static readonly string[] s_openStatuses = ["created", "pending_approval", "approved"];
+    private const string OpenStatuses = "created, pending_approval, approved";
 
     private readonly LinkSandboxOptions _options;
     private readonly TimeProvider _time;
@@ -222,7 +222,7 @@ public sealed class LinkSandbox
             var entry = FindLocked(id, now);
             if (entry.Status is not (SpendRequestStatus.Created or SpendRequestStatus.PendingApproval or SpendRequestStatus.Approved))
             {
-                throw WrongState(entry, "cancel", string.Join(", ", s_openStatuses));
+                throw WrongState(entry, "cancel", OpenStatuses);
             }
             entry.Status = SpendRequestStatus.Canceled;
             return Snapshot(entry);
@@ -408,8 +408,9 @@ public sealed class LinkSandbox
         MerchantName = entry.MerchantName,
         MerchantUrl = entry.MerchantUrl,
         Context = entry.Context,
-        LineItems = entry.LineItems,
-        Totals = entry.Totals,
+        // Fresh copies, as a JSON response would be: a caller cannot reach the sandbox's state through them.
+        LineItems = [.. entry.LineItems],
+        Totals = [.. entry.Totals],
         CreatedAt = entry.CreatedAt,
         ExpiresAt = entry.ExpiresAt,
         ApprovalUrl = "https://link-sandbox.invalid/approve/" + entry.Id,

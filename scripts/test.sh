@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test project and ends with one plain summary line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test CheckoutAgent.sln --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Each test project ends with "Total tests: N" then "     Passed: N", "     Failed: N", "    Skipped: N" lines.
+read -r projects passed failed skipped < <(awk '
+  /^Total tests: /            { t++ }
+  /^[[:space:]]+Passed: [0-9]+$/  { p += $2 }
+  /^[[:space:]]+Failed: [0-9]+$/  { f += $2 }
+  /^[[:space:]]+Skipped: [0-9]+$/ { s += $2 }
+  END { printf "%d %d %d %d\n", t, p, f, s }' "$log")
+echo
+echo "Test projects run: ${projects}"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build or a test host failed before any test could report: count that as a failure.
+  failed=1
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CheckoutAgent.Worker.Cli;
+using CheckoutAgent.Worker.Demo;
+using CheckoutAgent.Worker.Purchases;
+using Serilog.Events;
+
+namespace CheckoutAgent.Tests.EndToEnd;
+
+/// <summary>
+/// Runs the demo and searches everything it wrote for the card it was issued. Console capture is process-wide,
+/// so these tests run alone.
+/// </summary>
+[Category("Browser")]
+[NonParallelizable]
+public class LeakTests
+{
+    private string _dataDirectory = "";
+
+    [SetUp]
+    public void CreateDataDirectory() =>
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "checkout-agent-tests", Guid.NewGuid().ToString("N"));
+
+    [TearDown]
+    public void DeleteDataDirectory()
+    {
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Demo_WritesTheIssuedCardNowhere(bool asJson)
+    {
+        var started = DateTime.UtcNow.AddSeconds(-1);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var (originalOut, originalError) = (Console.Out, Console.Error);
+        (int ExitCode, DemoResult? Result) run;
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            // Every log level on, so the console and the log file carry all the worker has to say.
+            run = await DemoCommand.ExecuteAsync(
+                new DemoSettings { DataDirectory = _dataDirectory, ConsoleLogLevel = LogEventLevel.Verbose },
+                asJson, Console.Out, Console.Error, CancellationToken.None);
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
+        }
+
+        Assert.That(run.Result, Is.Not.Null, stderr.ToString());
+        Assert.That(run.Result!.Outcome.Status, Is.EqualTo(PurchaseStatus.Succeeded), run.Result.Outcome.Message);
+        var card = run.Result.Sandbox.IssuedCards.Single();
+        var scanner = new LeakScanner(card.Number, card.Cvc, card.ExpMonth, card.ExpYear);
+
+        scanner.ScanText("stdout", stdout.ToString());
+        scanner.ScanText("stderr", stderr.ToString());
+        scanner.ScanText("outcome", JsonSerializer.Serialize(run.Result.Outcome));
+        scanner.ScanText("timeline", string.Join('\n', run.Result.Timeline.Select(e => $"{e.Kind} {e.Message}")));
+        var dataFiles = scanner.ScanDirectory(_dataDirectory);
+        scanner.ScanDirectory(Path.GetTempPath(), since: started);
+        scanner.ScanDirectory("/dev/shm", since: started);
+
+        Assert.That(scanner.Findings, Is.Empty);
+        Assert.That(dataFiles, Is.GreaterThanOrEqualTo(3), "the database, a log file and the screenshot must have been scanned");
+        Assert.That(Directory.GetFiles(_dataDirectory, "*.json", SearchOption.AllDirectories).Any(f => f.Contains("logs", StringComparison.Ordinal)), Is.True);
+        Assert.That(stderr.ToString(), Does.Contain("Purchase"), "verbose logs reached the console, so the console was really scanned");
+        Assert.That(stdout.ToString(), Does.Contain(card.Last4), "the masked card (last 4) is reported");
+        var cardFiles = Directory.GetFiles("/dev/shm", "*.json", SearchOption.AllDirectories)
+            .Where(f => f.Contains(run.Result.Outcome.PurchaseId, StringComparison.Ordinal));
+        Assert.That(cardFiles, Is.Empty, "the card file must be gone");
+    }
+
+    [Test]
+    public async Task DemoCommand_AsAChildProcess_PrintsOneJsonOutcomeAndNoCardNumber()
+    {
+        var worker = Path.Combine(AppContext.BaseDirectory, "checkout-agent.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { worker, "demo", "--json", "--data-dir", _dataDirectory },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        using var process = Process.Start(start)!;
+        var stdoutTask = process.StandardOutput.ReadToEndAsync();
+        var stderrTask = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        var (stdout, stderr) = (await stdoutTask, await stderrTask);
+
+        Assert.That(process.ExitCode, Is.Zero, stderr);
+        using var outcome = JsonDocument.Parse(stdout);
+        Assert.That(outcome.RootElement.GetProperty("status").GetString(), Is.EqualTo("succeeded"));
+        Assert.That(outcome.RootElement.GetProperty("order_number").GetString(), Does.StartWith("DCS-"));
+        Assert.That(outcome.RootElement.GetProperty("card_last4").GetString(), Has.Length.EqualTo(4));
+        Assert.That(stderr, Does.Contain("submitting"), "progress goes to stderr in --json mode");
+        // The child's sandbox is out of reach, so look for any number shaped like the cards it issues.
+        var everything = stdout + stderr + string.Concat(Directory.GetFiles(_dataDirectory, "*", SearchOption.AllDirectories)
+            .Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        Assert.That(LeakScanner.FindVisaLikeNumbers(everything), Is.Empty);
+    }
+}

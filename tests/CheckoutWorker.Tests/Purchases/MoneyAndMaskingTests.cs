@@ -1,0 +1,36 @@
+using CheckoutAgent.Worker.Observability;
+using CheckoutAgent.Worker.Purchases;
+
+namespace CheckoutAgent.Tests.Purchases;
+
+public class MoneyAndMaskingTests
+{
+    [TestCase("$24.00", 2400)]
+    [TestCase("Total: $1,024.50", 102450)]
+    [TestCase("USD 7", 700)]
+    [TestCase("24,00 €", 2400)]
+    [TestCase("1.024,50 EUR", 102450)]
+    [TestCase("$0.99", 99)]
+    public void TryParse_ReadsPageTotalsAsCents(string text, long expected)
+    {
+        Assert.That(Money.TryParse(text, out var cents), Is.True);
+        Assert.That(cents, Is.EqualTo(expected));
+    }
+
+    [TestCase("")]
+    [TestCase("free")]
+    [TestCase("$")]
+    public void TryParse_TextWithoutAmount_Fails(string text) => Assert.That(Money.TryParse(text, out _), Is.False);
+
+    [TestCase(2400, "usd", "$24.00")]
+    [TestCase(5, "eur", "0.05 EUR")]
+    public void Format_WritesMinorUnitsAsMoney(long cents, string currency, string expected) =>
+        Assert.That(Money.Format(cents, currency), Is.EqualTo(expected));
+
+    [TestCase("card 4242424242424242 typed", "card •••• 4242 typed")]
+    [TestCase("fill(\"4242 4242 4242 4242\")", "fill(\"•••• 4242\")")]
+    [TestCase("4242-4242-4242-4242", "•••• 4242")]
+    [TestCase("order 1234567890123 at 1763731234567", "order 1234567890123 at 1763731234567")]
+    public void Mask_HidesLuhnValidCardNumbersOnly(string text, string expected) =>
+        Assert.That(CardNumberMasker.Mask(text), Is.EqualTo(expected));
+}
