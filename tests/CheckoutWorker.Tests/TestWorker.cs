@@ -28,7 +28,7 @@ internal sealed class TestWorker : IAsyncDisposable
 
     public static async Task<TestWorker> StartAsync(LinkSandbox sandbox, IReadOnlyDictionary<string, string?>? configuration = null)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "checkout-agent-tests", Guid.NewGuid().ToString("N"));
+        var dataDirectory = DataDirectoryTest.NewDataDirectory();
         var settings = new WorkerHostSettings { Sandbox = sandbox, ConsoleLogLevel = LogEventLevel.Warning };
         settings.Configuration["Worker:DataDirectory"] = dataDirectory;
         settings.Configuration["Link:ApprovalPollInterval"] = "00:00:00.050";
@@ -66,7 +66,7 @@ internal sealed class TestWorker : IAsyncDisposable
         _host.Dispose();
         try
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            DataDirectoryTest.Delete(DataDirectory);
         }
         catch (IOException)
         {

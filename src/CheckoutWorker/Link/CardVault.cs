@@ -27,7 +27,8 @@ public sealed class CardVault(IOptions<LinkOptions> link, IOptions<WorkerOptions
             ? System.IO.Directory.EnumerateFiles(Directory, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>()
             : [];
 
-    private static string Resolve(string? configured, string dataDirectory)
+    /// <summary>The card folder for a configured value (or none) and a data directory.</summary>
+    internal static string Resolve(string? configured, string dataDirectory)
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {

@@ -6,27 +6,12 @@ namespace CheckoutAgent.Tests.EndToEnd;
 
 /// <summary>The demo purchase in headless Chromium against the real demo shop on 127.0.0.1, through the real worker host.</summary>
 [Category("Browser")]
-public class DemoPurchaseTests
+public class DemoPurchaseTests : DataDirectoryTest
 {
-    private string _dataDirectory = "";
-
-    [SetUp]
-    public void CreateDataDirectory() =>
-        _dataDirectory = Path.Combine(Path.GetTempPath(), "checkout-agent-tests", Guid.NewGuid().ToString("N"));
-
-    [TearDown]
-    public void DeleteDataDirectory()
-    {
-        if (Directory.Exists(_dataDirectory))
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-    }
-
     [Test]
     public async Task Demo_Succeeds_WithOneSpendRequestOneOrderAndOneFinalClick()
     {
-        var result = await DemoRunner.RunAsync(new DemoSettings { DataDirectory = _dataDirectory }, TextWriter.Null, CancellationToken.None);
+        var result = await DemoRunner.RunAsync(new DemoSettings { DataDirectory = DataDirectory }, TextWriter.Null, CancellationToken.None);
 
         var outcome = result.Outcome;
         Assert.That(outcome.Status, Is.EqualTo(PurchaseStatus.Succeeded), outcome.Message);
@@ -50,7 +35,7 @@ public class DemoPurchaseTests
     [Test]
     public async Task Demo_PageTotalDiffersFromApproved_StopsBeforeTheFinalClick()
     {
-        var result = await DemoRunner.RunAsync(new DemoSettings { DataDirectory = _dataDirectory, Amount = 2300 }, TextWriter.Null, CancellationToken.None);
+        var result = await DemoRunner.RunAsync(new DemoSettings { DataDirectory = DataDirectory, Amount = 2300 }, TextWriter.Null, CancellationToken.None);
 
         Assert.That(result.Outcome.Status, Is.EqualTo(PurchaseStatus.Failed));
         Assert.That(result.Outcome.Code, Is.EqualTo(FailureCodes.TotalMismatch));

@@ -13,23 +13,8 @@ namespace CheckoutAgent.Tests.EndToEnd;
 /// </summary>
 [Category("Browser")]
 [NonParallelizable]
-public class LeakTests
+public class LeakTests : DataDirectoryTest
 {
-    private string _dataDirectory = "";
-
-    [SetUp]
-    public void CreateDataDirectory() =>
-        _dataDirectory = Path.Combine(Path.GetTempPath(), "checkout-agent-tests", Guid.NewGuid().ToString("N"));
-
-    [TearDown]
-    public void DeleteDataDirectory()
-    {
-        if (Directory.Exists(_dataDirectory))
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-    }
-
     [TestCase(false)]
     [TestCase(true)]
     public async Task Demo_WritesTheIssuedCardNowhere(bool asJson)
@@ -45,7 +30,7 @@ public class LeakTests
         {
             // Every log level on, so the console and the log file carry all the worker has to say.
             run = await DemoCommand.ExecuteAsync(
-                new DemoSettings { DataDirectory = _dataDirectory, ConsoleLogLevel = LogEventLevel.Verbose },
+                new DemoSettings { DataDirectory = DataDirectory, ConsoleLogLevel = LogEventLevel.Verbose },
                 asJson, Console.Out, Console.Error, CancellationToken.None);
         }
         finally
@@ -63,18 +48,18 @@ public class LeakTests
         scanner.ScanText("stderr", stderr.ToString());
         scanner.ScanText("outcome", JsonSerializer.Serialize(run.Result.Outcome));
         scanner.ScanText("timeline", string.Join('\n', run.Result.Timeline.Select(e => $"{e.Kind} {e.Message}")));
-        var dataFiles = scanner.ScanDirectory(_dataDirectory);
+        var dataFiles = scanner.ScanDirectory(DataDirectory);
         scanner.ScanDirectory(Path.GetTempPath(), since: started);
         scanner.ScanDirectory("/dev/shm", since: started);
+        scanner.ScanDirectory(CardDirectory);
 
         Assert.That(scanner.Findings, Is.Empty);
         Assert.That(dataFiles, Is.GreaterThanOrEqualTo(3), "the database, a log file and the screenshot must have been scanned");
-        Assert.That(Directory.GetFiles(_dataDirectory, "*.json", SearchOption.AllDirectories).Any(f => f.Contains("logs", StringComparison.Ordinal)), Is.True);
+        Assert.That(Directory.GetFiles(DataDirectory, "*.json", SearchOption.AllDirectories).Any(f => f.Contains("logs", StringComparison.Ordinal)), Is.True);
         Assert.That(stderr.ToString(), Does.Contain("Purchase"), "verbose logs reached the console, so the console was really scanned");
         Assert.That(stdout.ToString(), Does.Contain(card.Last4), "the masked card (last 4) is reported");
-        var cardFiles = Directory.GetFiles("/dev/shm", "*.json", SearchOption.AllDirectories)
-            .Where(f => f.Contains(run.Result.Outcome.PurchaseId, StringComparison.Ordinal));
-        Assert.That(cardFiles, Is.Empty, "the card file must be gone");
+        Assert.That(Directory.Exists(CardDirectory), Is.True, "the worker's card folder is where this test looks");
+        Assert.That(Directory.GetFiles(CardDirectory), Is.Empty, "the card file must be gone");
     }
 
     [Test]
@@ -83,7 +68,7 @@ public class LeakTests
         var worker = Path.Combine(AppContext.BaseDirectory, "checkout-agent.dll");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { worker, "demo", "--json", "--data-dir", _dataDirectory },
+            ArgumentList = { worker, "demo", "--json", "--data-dir", DataDirectory },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
@@ -102,7 +87,7 @@ public class LeakTests
         Assert.That(outcome.RootElement.GetProperty("card_last4").GetString(), Has.Length.EqualTo(4));
         Assert.That(stderr, Does.Contain("submitting"), "progress goes to stderr in --json mode");
         // The child's sandbox is out of reach, so look for any number shaped like the cards it issues.
-        var everything = stdout + stderr + string.Concat(Directory.GetFiles(_dataDirectory, "*", SearchOption.AllDirectories)
+        var everything = stdout + stderr + string.Concat(Directory.GetFiles(DataDirectory, "*", SearchOption.AllDirectories)
             .Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
         Assert.That(LeakScanner.FindVisaLikeNumbers(everything), Is.Empty);
     }
