@@ -40,10 +40,11 @@ public static class DemoRunner
         var started = Stopwatch.StartNew();
         var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = settings.Approval });
         progress.WriteLine($"Link sandbox ready (approval: {settings.Approval.ToString().ToLowerInvariant()})");
-        await using var shop = await DemoShop.StartAsync(new DemoShopOptions(), new SandboxIssuer(sandbox), ct: cancellationToken);
-        var product = new DemoShopOptions().Products.FirstOrDefault(p => p.Sku == settings.Sku)
+        var shopOptions = new DemoShopOptions();
+        await using var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(sandbox), ct: cancellationToken);
+        var product = shopOptions.Products.FirstOrDefault(p => p.Sku == settings.Sku)
             ?? throw new ArgumentException($"The demo shop has no product '{settings.Sku}'.", nameof(settings));
-        progress.WriteLine($"Demo shop \"{new DemoShopOptions().ShopName}\" listening on {shop.BaseUrl}");
+        progress.WriteLine($"Demo shop \"{shopOptions.ShopName}\" listening on {shop.BaseUrl}");
 
         var hostSettings = new WorkerHostSettings { ConsoleLogLevel = settings.ConsoleLogLevel, Sandbox = sandbox };
         foreach (var (key, value) in settings.Configuration)
@@ -78,7 +79,7 @@ public static class DemoRunner
                 Items = [new PurchaseItem(product.Name, settings.Quantity, product.Price, shop.ProductUrl(product.Sku).ToString())],
                 Amount = amount,
                 Currency = "usd",
-                Context = $"Buying {settings.Quantity} x {product.Name} ({Money.Format(amount, "usd")}) from the local Demo Coffee Supply shop " +
+                Context = $"Buying {settings.Quantity} x {product.Name} ({Money.Format(amount, "usd")}) from the local {shopOptions.ShopName} shop " +
                           "for the CheckoutAgent demo: a one-time sandbox purchase, shipped to Jane Doe in San Francisco. No real money moves.",
                 Buyer = new Buyer("jane.doe@example.com", "Jane Doe"),
                 Shipping = new ShippingAddress("Jane Doe", "510 Townsend St", null, "San Francisco", "CA", "94103", "US"),

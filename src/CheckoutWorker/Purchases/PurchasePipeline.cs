@@ -141,7 +141,7 @@ public sealed class PurchasePipeline(
         }
         catch (LinkException ex)
         {
-            await EndAsync(outcome with { Code = FailureCodes.LinkError, Message = $"Link error while waiting for approval ({ex.Code}): {ex.Message}" },
+            await EndAsync(outcome with { Code = FailureCodes.LinkError, Message = $"Link error while waiting for approval ({ex.Code}): {WithoutCardPath(ex.Message)}" },
                 true, cancellationToken);
             return;
         }
@@ -168,7 +168,7 @@ public sealed class PurchasePipeline(
         }
         catch (Exception ex) when (ex is LinkException or IOException or UnauthorizedAccessException)
         {
-            await EndAsync(outcome with { Code = FailureCodes.CardUnavailable, Message = $"the approved card could not be read safely: {ex.Message}" },
+            await EndAsync(outcome with { Code = FailureCodes.CardUnavailable, Message = $"the approved card could not be read safely: {WithoutCardPath(ex.Message)}" },
                 true, cancellationToken);
             return;
         }
@@ -268,6 +268,9 @@ public sealed class PurchasePipeline(
         await store.TransitionAsync(outcome.PurchaseId, outcome.Status, outcome.Status, message, cancellationToken, outcome: outcome);
         Log.PurchaseEnded(logger, outcome.PurchaseId, outcome.Status, outcome.Code);
     }
+
+    /// <summary>Card file errors name the file; where the card lives is nobody's business outside the worker.</summary>
+    private string WithoutCardPath(string message) => message.Replace(vault.Directory, "<card folder>", StringComparison.Ordinal);
 
     private static Dictionary<string, string> TemplateValues(PurchaseRequest request, string merchantUrl)
     {

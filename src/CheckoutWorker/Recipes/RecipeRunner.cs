@@ -148,7 +148,7 @@ public sealed class RecipeRunner(IOptions<BrowserOptions> options)
                     var detail = touchesCard || cardOnPage
                         ? ex.GetType().Name
                         : $"{ex.GetType().Name}: {CardNumberMasker.Mask(FirstLine(ex.Message))}";
-                    return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Kind} {TargetOf(step)}) failed: {detail}");
+                    return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}");
                 }
                 clock.Stop();
                 timings.Add(new Timing($"step {step.Number} {step.Kind}", clock.ElapsedMilliseconds));
@@ -255,17 +255,6 @@ public sealed class RecipeRunner(IOptions<BrowserOptions> options)
         }
         return spec.TestId is not null ? page.GetByTestId(spec.TestId) : page.Locator(spec.Css!);
     }
-
-    private static string TargetOf(RecipeStep step) => step switch
-    {
-        NavigateStep n => n.Url.Source,
-        ClickStep c => c.Target.ToString(),
-        FillStep f => f.Target.ToString(),
-        WaitForStep w => w.Target.ToString(),
-        AssertTotalStep a => a.Target.ToString(),
-        SubmitStep s => s.Target.ToString(),
-        _ => "",
-    };
 
     private static string FirstLine(string message)
     {

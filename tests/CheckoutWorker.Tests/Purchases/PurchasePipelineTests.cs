@@ -85,6 +85,28 @@ public class PurchasePipelineTests
     }
 
     [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Run_UnsafeCardFile_EndsCardUnavailableWithoutNamingTheCardFile()
+    {
+        await using var worker = await TestWorker.StartAsync(new LinkSandbox(new LinkSandboxOptions()), NoBrowser);
+        var purchase = await worker.Store.CreateAsync(PurchaseValidatorTests.ValidRequest(), CancellationToken.None);
+        // A card file that others may read: the worker must refuse it, and say so without pointing at it.
+        var cardPath = worker.Vault.PathFor(purchase.Id);
+        await File.WriteAllTextAsync(cardPath, "{}");
+        File.SetUnixFileMode(cardPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        await worker.Pipeline.RunAsync(purchase.Id, CancellationToken.None);
+
+        var ended = await worker.Store.GetAsync(purchase.Id, CancellationToken.None);
+        var timeline = await worker.Store.GetTimelineAsync(purchase.Id, CancellationToken.None);
+        Assert.That(ended!.Outcome!.Code, Is.EqualTo(FailureCodes.CardUnavailable));
+        Assert.That(ended.Outcome.Message, Does.Contain("CARD_FILE_UNSAFE"));
+        Assert.That(timeline.Select(e => e.Message).Append(ended.Outcome.Message), Has.None.Contain(worker.Vault.Directory));
+        Assert.That(File.Exists(cardPath), Is.False);
+        Assert.That(worker.Sandbox.Get(ended.SpendRequestId!).Status, Is.EqualTo(SpendRequestStatus.Canceled));
+    }
+
+    [Test]
     public async Task Timeline_IsAppendOnlyAndInOrder()
     {
         await using var worker = await TestWorker.StartAsync(new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Deny }), NoBrowser);
