@@ -14,4 +14,22 @@ public static class LinkErrorCodes
 
     /// <summary>Polling hit its deadline while the request was still pending; it is alive, poll it again.</summary>
     public const string PollingTimeout = "POLLING_TIMEOUT";
+
+    /// <summary>A merchant's <c>WWW-Authenticate: Payment</c> challenge could not be read.</summary>
+    public const string InvalidChallenge = "INVALID_CHALLENGE";
+
+    /// <summary>The client is not logged in to Link (no auth file, or it holds no token).</summary>
+    public const string NotAuthenticated = "NOT_AUTHENTICATED";
+
+    /// <summary>A card output file already exists; link-cli refuses to overwrite it.</summary>
+    public const string OutputFileExists = "OUTPUT_FILE_EXISTS";
+
+    /// <summary>A card output file could not be written (symlink, missing folder, permissions).</summary>
+    public const string OutputFileWriteError = "OUTPUT_FILE_WRITE_ERROR";
+
+    /// <summary>The link-cli executable could not be started, or died without answering.</summary>
+    public const string CliUnavailable = "CLI_UNAVAILABLE";
+
+    /// <summary>Anything else the CLI or Link reported (the message says what).</summary>
+    public const string Unknown = "UNKNOWN";
 }

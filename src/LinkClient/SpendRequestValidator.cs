@@ -14,6 +14,15 @@ public static class SpendRequestValidator
     /// <summary>The shortest context Link accepts: the person reads it before approving.</summary>
     public const int MinContextLength = 100;
 
+    /// <summary>Most metadata keys Link keeps on one request.</summary>
+    public const int MaxMetadataKeys = 50;
+
+    /// <summary>Longest metadata key.</summary>
+    public const int MaxMetadataKeyLength = 40;
+
+    /// <summary>Longest metadata value.</summary>
+    public const int MaxMetadataValueLength = 500;
+
     /// <summary>Credential type for a one-time virtual card.</summary>
     public const string CardCredential = "card";
 
@@ -101,6 +110,82 @@ public static class SpendRequestValidator
 
         ValidateLineItems(options.LineItems ?? []);
         ValidateTotals(options.Totals ?? []);
+        ValidateMetadata(options.Metadata ?? new Dictionary<string, string>());
+    }
+
+    /// <summary>Checks a spend request update: at least one field, and each given field by the create rules.</summary>
+    /// <exception cref="LinkException">Code <c>INVALID_REQUEST</c> naming the field.</exception>
+    public static void ValidateUpdate(SpendRequestUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.IsEmpty)
+        {
+            Fail("update", "an update must change at least one of amount, currency, merchant_url, payment_details, line_items or totals.");
+        }
+        if (update.Amount is { } amount && (amount < 1 || amount > LinkMaxAmount))
+        {
+            Fail("amount", Invariant($"amount must be an integer number of cents from 1 to {LinkMaxAmount} (Link's cap, {FormatDollars(LinkMaxAmount)}); got {amount}."));
+        }
+        if (update.Currency is { } currency && (currency.Length != 3 || !currency.All(char.IsAsciiLetter)))
+        {
+            Fail("currency", $"currency must be exactly 3 ASCII letters (an ISO 4217 code such as usd); got '{currency}'.");
+        }
+        if (update.MerchantUrl is not null && !IsHttpUrl(update.MerchantUrl))
+        {
+            Fail("merchant_url", $"merchant_url must be an absolute http or https URL of the storefront (e.g. https://shop.example); got '{update.MerchantUrl}'.");
+        }
+        if (update.PaymentMethodId is not null && string.IsNullOrWhiteSpace(update.PaymentMethodId))
+        {
+            Fail("payment_details", "payment_details must be a payment method id (csmrpd_…) when given.");
+        }
+        ValidateLineItems(update.LineItems ?? []);
+        ValidateTotals(update.Totals ?? []);
+    }
+
+    /// <summary>Checks a report before it is sent: domain, outcome from the closed set, spend request id, tags.</summary>
+    /// <exception cref="LinkException">Code <c>INVALID_REQUEST</c> naming the field.</exception>
+    public static void ValidateObservation(AgentObservation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        if (string.IsNullOrWhiteSpace(observation.Domain) || observation.Domain.Contains('/', StringComparison.Ordinal) || observation.Domain.Any(char.IsWhiteSpace))
+        {
+            Fail("domain", $"domain must be the merchant's host name without scheme or path (e.g. shop.example); got '{observation.Domain}'.");
+        }
+        if (!ObservationOutcomes.All.Contains(observation.Outcome, StringComparer.Ordinal))
+        {
+            Fail("outcome", $"outcome must be one of {string.Join(", ", ObservationOutcomes.All)}; got '{observation.Outcome}'.");
+        }
+        if (string.IsNullOrWhiteSpace(observation.SpendRequestId) || !observation.SpendRequestId.StartsWith("lsrq_", StringComparison.Ordinal))
+        {
+            Fail("spend_request_id", $"spend_request_id must be a spend request id (lsrq_…); got '{observation.SpendRequestId}'.");
+        }
+        var tags = observation.Tags ?? [];
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(tags[i]) || tags[i].Contains(',', StringComparison.Ordinal))
+            {
+                Fail(Invariant($"tags[{i}]"), Invariant($"tags[{i}] must be a non-empty word without commas (e.g. captcha, 3ds_challenge, payment_declined); got '{tags[i]}'."));
+            }
+        }
+    }
+
+    private static void ValidateMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (metadata.Count > MaxMetadataKeys)
+        {
+            Fail("metadata", Invariant($"metadata may hold at most {MaxMetadataKeys} keys; got {metadata.Count}."));
+        }
+        foreach (var (key, value) in metadata)
+        {
+            if (string.IsNullOrEmpty(key) || key.Length > MaxMetadataKeyLength || key.Contains(':', StringComparison.Ordinal) || key.Contains(',', StringComparison.Ordinal))
+            {
+                Fail("metadata", Invariant($"metadata keys must be 1 to {MaxMetadataKeyLength} characters without ':' or ','; got '{key}'."));
+            }
+            if (value is null || value.Length > MaxMetadataValueLength || value.Contains(',', StringComparison.Ordinal))
+            {
+                Fail("metadata." + key, Invariant($"metadata.{key} must be at most {MaxMetadataValueLength} characters without ','."));
+            }
+        }
     }
 
     private static void ValidateLineItems(IReadOnlyList<LineItem> items)

@@ -66,7 +66,17 @@ public static class SpendRequestStatuses
 /// <param name="Quantity">How many.</param>
 /// <param name="UnitAmount">Price of one, in the smallest currency unit (cents).</param>
 /// <param name="ProductUrl">Optional link to the product page.</param>
-public sealed record LineItem(string Name, int Quantity, long UnitAmount, string? ProductUrl = null);
+public sealed record LineItem(string Name, int Quantity, long UnitAmount, string? ProductUrl = null)
+{
+    /// <value>Optional link for the item (<c>url</c>).</value>
+    public string? Url { get; init; }
+    /// <value>Optional picture shown to the person (<c>image_url</c>).</value>
+    public string? ImageUrl { get; init; }
+    /// <value>Optional description (<c>description</c>).</value>
+    public string? Description { get; init; }
+    /// <value>Optional merchant SKU (<c>sku</c>).</value>
+    public string? Sku { get; init; }
+}
 
 /// <summary>One total line (type <c>total</c>, <c>shipping</c>, <c>tax</c>, ...).</summary>
 public sealed record Total(string Type, string DisplayText, long Amount);
@@ -109,7 +119,49 @@ public sealed class SpendRequestCreateOptions
 
     /// <value>Test mode: no real funds move.</value>
     public bool Test { get; init; }
+
+    /// <value>Free key/value pairs stored with the request (Link documents at most 50 keys, keys up to 40 characters,
+    /// values up to 500).</value>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <value>When an unanswered request should expire, if earlier than Link's default window.</value>
+    public DateTimeOffset? ExpiresAt { get; init; }
 }
+
+/// <summary>Changes to a spend request that is not yet approved. Null fields are left as they are.
+/// Mirrors <c>link-cli spend-request update</c>.</summary>
+public sealed class SpendRequestUpdate
+{
+    /// <value>New amount in integer cents, 1..50000.</value>
+    public long? Amount { get; init; }
+    /// <value>New three-letter currency.</value>
+    public string? Currency { get; init; }
+    /// <value>New merchant URL (card credentials).</value>
+    public string? MerchantUrl { get; init; }
+    /// <value>Another funding source from the wallet.</value>
+    public string? PaymentMethodId { get; init; }
+    /// <value>Replacement line items.</value>
+    public IReadOnlyList<LineItem>? LineItems { get; init; }
+    /// <value>Replacement totals.</value>
+    public IReadOnlyList<Total>? Totals { get; init; }
+
+    /// <value>True when no field is set: such an update is refused rather than sent.</value>
+    public bool IsEmpty => Amount is null && Currency is null && MerchantUrl is null && PaymentMethodId is null
+        && LineItems is null && Totals is null;
+}
+
+/// <summary>What Link asks the person (or the agent) to do before a <c>requires_action</c> request can go on.</summary>
+/// <param name="Type">e.g. <c>three_d_secure</c>, <c>identity_verification</c>, <c>add_payment_method</c>.</param>
+/// <param name="Resolution"><c>auto_resume</c> (keep polling), <c>create_new_spend_request</c> or
+/// <c>create_new_spend_request_after_completion</c>.</param>
+/// <param name="DisplayMessage">Text for the person.</param>
+/// <param name="ActionUrl">Where the person completes the action, if anywhere.</param>
+public sealed record NextAction(string Type, string Resolution, string? DisplayMessage, string? ActionUrl);
+
+/// <summary>The answer to <c>request-approval</c>: where the person approves.</summary>
+/// <param name="Id">The spend request id.</param>
+/// <param name="Link">The approval link to show the person.</param>
+public sealed record ApprovalLink(string Id, string Link);
 
 /// <summary>A spend request as the client sees it. Never holds card number or CVC.</summary>
 public sealed record SpendRequest
@@ -144,6 +196,22 @@ public sealed record SpendRequest
     public string? CardLast4 { get; init; }
     /// <value>Absolute path of the 0600 card file, when the card was written to one.</value>
     public string? CardOutputFile { get; init; }
+    /// <value>The funding source used (<c>payment_details</c>, <c>csmrpd_…</c>).</value>
+    public string? PaymentMethodId { get; init; }
+    /// <value><c>card</c> or <c>shared_payment_token</c>.</value>
+    public string CredentialType { get; init; } = SpendRequestValidator.CardCredential;
+    /// <value>Payment network id, for shared payment tokens.</value>
+    public string? NetworkId { get; init; }
+    /// <value>When Link last changed it.</value>
+    public DateTimeOffset? UpdatedAt { get; init; }
+    /// <value>The Shared Payment Token's id (<c>spt_…</c>), once approved and only when asked for.</value>
+    public string? SharedPaymentToken { get; init; }
+    /// <value>What must happen before a <c>requires_action</c> request can go on.</value>
+    public NextAction? NextAction { get; init; }
+    /// <value>Key/value pairs stored with the request.</value>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+    /// <value>Whether this was a test-mode request.</value>
+    public bool Test { get; init; }
 }
 
 /// <summary>A funding source in the person's wallet.</summary>
@@ -177,33 +245,4 @@ public sealed class LinkException : Exception
 
     /// <value>The offending field for validation errors (e.g. <c>context</c>), else null.</value>
     public string? Field { get; }
-}
-
-/// <summary>
-/// The Link wallet, whichever way it is reached (the real <c>link-cli</c>, or the in-process sandbox).
-/// </summary>
-public interface ILinkClient
-{
-    /// <summary>The person's funding sources.</summary>
-    Task<IReadOnlyList<PaymentMethod>> ListPaymentMethodsAsync(CancellationToken cancellationToken);
-
-    /// <summary>Validates locally, then creates a spend request (and asks for approval when requested).</summary>
-    /// <exception cref="LinkException">Code <c>INVALID_REQUEST</c> naming the field when validation fails; nothing is sent.</exception>
-    Task<SpendRequest> CreateSpendRequestAsync(SpendRequestCreateOptions options, CancellationToken cancellationToken);
-
-    /// <summary>Reads a spend request once, without card data.</summary>
-    /// <exception cref="LinkException">Code <c>NOT_FOUND</c> for an unknown id.</exception>
-    Task<SpendRequest> RetrieveSpendRequestAsync(string id, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Polls the same spend request every <paramref name="interval"/> until it is terminal or <paramref name="deadline"/>
-    /// passes. When it ends <c>approved</c> with a card, the card is written to <paramref name="cardOutputFile"/>
-    /// (created exclusively, mode 0600, never through a symlink) and only brand, last 4 and the file path are returned.
-    /// </summary>
-    /// <exception cref="LinkException">Code <c>POLLING_TIMEOUT</c> when the deadline passes while still pending:
-    /// the request is alive, poll it again; never create a second one.</exception>
-    Task<SpendRequest> WaitForApprovalAsync(string id, string cardOutputFile, TimeSpan interval, DateTimeOffset deadline, CancellationToken cancellationToken);
-
-    /// <summary>Cancels a spend request (from created, pending_approval or approved; an approved card dies).</summary>
-    Task<SpendRequest> CancelSpendRequestAsync(string id, CancellationToken cancellationToken);
 }

@@ -103,4 +103,24 @@ public sealed class SandboxLinkClient : ILinkClient
         });
         return request with { CardBrand = card.Brand, CardLast4 = card.Last4, CardOutputFile = path };
     }
+
+    // TEMPORARY (being replaced on the emulator branch): the rest of the surface.
+    /// <inheritdoc />
+    public Task<AuthStatus> GetAuthStatusAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ShippingAddress>> ListShippingAddressesAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<UserInfo> GetUserInfoAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<ApprovalLink> RequestApprovalAsync(string id, CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<SpendRequest> UpdateSpendRequestAsync(string id, SpendRequestUpdate update, CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SpendRequest>> ListSpendRequestsAsync(bool includeHistory, CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<MppPaymentResult> PayMppAsync(MppPaymentRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<ObservationReceipt> ReportAsync(AgentObservation observation, CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public Task<TransactionPage> ListTransactionsAsync(TransactionQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
