@@ -205,6 +205,35 @@ public class CardFileTests
     }
 
     [Test]
+    public void Read_refuses_a_0600_card_file_owned_by_another_user()
+    {
+        var path = CardFile.Write(_dir.File("card.json"), TestData.Content());
+        // Only root can give a file away; as another user the rule cannot be exercised here.
+        Assume.That(Run("id", "-u").Trim(), Is.EqualTo("0"), "giving a file another owner needs root");
+        Assert.That(Run("chown", "65534", path), Is.Empty);
+
+        var ex = Assert.Throws<LinkException>(() => CardFile.Read(path));
+
+        Assert.That(ex.Code, Is.EqualTo("CARD_FILE_UNSAFE"));
+        Assert.That(ex.Message, Does.Contain("owned by uid 65534").And.Contain(path));
+        Assert.That(ex.Message, Does.Not.Contain(Number).And.Not.Contain(Cvc));
+    }
+
+    [Test]
+    public void The_owner_read_from_an_open_file_is_the_user_that_created_it()
+    {
+        var path = CardFile.Write(_dir.File("card.json"), TestData.Content());
+        using var handle = File.OpenHandle(path);
+
+        var status = UnixFileStatus.Of(handle);
+
+        Assert.That(status, Is.Not.Null);
+        Assert.That(status!.Value.OwnerId.ToString(System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Run("id", "-u").Trim()));
+        Assert.That(status.Value.IsRegularFile, Is.True);
+        Assert.That(status.Value.Mode & 0x1FF, Is.EqualTo(0x180), "permission bits 0600");
+    }
+
+    [Test]
     public void Read_of_a_missing_file_is_CARD_FILE_NOT_FOUND()
     {
         var ex = Assert.Throws<LinkException>(() => CardFile.Read(_dir.File("nope.json")));
@@ -318,5 +347,18 @@ public class CardFileTests
         });
         using var writer = new StreamWriter(stream);
         writer.Write(content);
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return output;
     }
 }

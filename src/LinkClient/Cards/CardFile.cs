@@ -140,15 +140,13 @@ public static class CardFile
 
     /// <summary>
     /// Reads the card from a card file written by <see cref="Write"/> (or by <c>link-cli --output-file</c>), after
-    /// checking it is a regular file with no group or other permissions.
+    /// checking it is a regular file (not through a symlink), owned by the current user, with no group or other
+    /// permissions. Type, owner and mode are judged on the file actually opened (<c>statx</c> on its descriptor), so a
+    /// swap between the check and the read is caught.
     /// </summary>
-    /// <remarks>
-    /// The owner is not checked: .NET has no API for a file's uid, and a P/Invoke of <c>stat</c> needs per-architecture
-    /// struct layouts. The 0600 check plus a 0700 card directory (<see cref="EnsurePrivateDirectory"/>) keep other
-    /// users out anyway.
-    /// </remarks>
     /// <exception cref="LinkException"><c>CARD_FILE_NOT_FOUND</c>, <c>CARD_FILE_UNSAFE</c> (symlink, not a regular
-    /// file, group/other permission bits), <c>CARD_FILE_INVALID</c> (not a card file) or <c>CARD_FILE_READ_ERROR</c>.
+    /// file, another owner, group/other permission bits, or a system that cannot say who owns it),
+    /// <c>CARD_FILE_INVALID</c> (not a card file) or <c>CARD_FILE_READ_ERROR</c>.
     /// Messages name the path and the rule, never the contents.</exception>
     public static CardSecret Read(string path)
     {
@@ -178,7 +176,20 @@ public static class CardFile
         try
         {
             using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read);
-            // fstat on the handle: the permissions judged are those of the file actually opened.
+            // statx on the handle: type, owner and permissions judged are those of the file actually opened.
+            var status = UnixFileStatus.Of(handle)
+                ?? throw new LinkException(CardFileUnsafe,
+                    $"{CardFileUnsafe}: cannot tell who owns {full} (this system has no statx); refusing to trust a card file whose owner is unknown.");
+            if (!status.IsRegularFile)
+            {
+                throw new LinkException(CardFileUnsafe, $"{CardFileUnsafe}: {full} is not a regular file; it is not a card file.");
+            }
+            var currentUser = UnixFileStatus.CurrentUserId;
+            if (status.OwnerId != currentUser)
+            {
+                throw new LinkException(CardFileUnsafe, FormattableString.Invariant(
+                    $"{CardFileUnsafe}: {full} is owned by uid {status.OwnerId}, not by this process's user (uid {currentUser}). Refusing to trust it: delete it and fetch the card again as the user that runs the worker."));
+            }
             var mode = File.GetUnixFileMode(handle);
             if ((mode & GroupOrOther) != 0)
             {
