@@ -44,7 +44,8 @@ public static class WorkerHost
         var worker = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(Logging.Create(worker, settings.ConsoleLogLevel), dispose: true);
+        var seq = builder.Configuration.GetSection(SeqSinkOptions.SectionName).Get<SeqSinkOptions>();
+        builder.Logging.AddSerilog(Logging.Create(worker, settings.ConsoleLogLevel, seq), dispose: true);
         builder.Services.AddCheckoutWorker(worker, settings.Sandbox);
         return builder.Build();
     }

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace CheckoutAgent.Link.Cards;
 
 /// <summary>Which secret part of a card to reveal at the moment of typing.</summary>
@@ -20,8 +23,9 @@ public enum CardField
 /// <summary>
 /// A one-time card read from a card file. Only brand and last 4 are properties: serializers and log destructuring see
 /// nothing else, and <see cref="ToString"/> prints <c>visa •••• 4242</c>. The secret parts are reached only through
-/// <see cref="Reveal"/>, at the moment of typing.
+/// <see cref="Reveal"/>, at the moment of typing. JSON serialization writes the same masked text and refuses to read.
 /// </summary>
+[JsonConverter(typeof(CardSecretJsonConverter))]
 public sealed class CardSecret
 {
     private readonly string _number;
@@ -75,4 +79,20 @@ public sealed class CardSecret
 
     /// <summary>Brand and last 4 only.</summary>
     public override string ToString() => $"{Brand} •••• {Last4}";
+}
+
+/// <summary>Serializes a <see cref="CardSecret"/> as <c>"visa •••• 4242"</c>; never reads one from JSON.</summary>
+public sealed class CardSecretJsonConverter : JsonConverter<CardSecret>
+{
+    /// <inheritdoc />
+    public override CardSecret Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("A card secret is never read from JSON: read card files with CardFile.Read.");
+
+    /// <inheritdoc />
+    public override void Write(Utf8JsonWriter writer, CardSecret value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStringValue(value.ToString());
+    }
 }
