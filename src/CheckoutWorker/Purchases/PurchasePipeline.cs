@@ -262,12 +262,71 @@ public sealed class PurchasePipeline(
                 Log.CancelFailed(logger, outcome.SpendRequestId, ex.Code);
             }
         }
+        await ReportToLinkAsync(outcome, cancellationToken);
         var message = outcome.Status == PurchaseStatus.Succeeded
             ? $"order {outcome.OrderNumber ?? "(number not shown)"} confirmed, {Money.Format(outcome.Amount, outcome.Currency)} charged to {outcome.CardBrand} •••• {outcome.CardLast4}"
             : $"{outcome.Code}: {outcome.Message}";
         await store.TransitionAsync(outcome.PurchaseId, outcome.Status, outcome.Status, message, cancellationToken, outcome: outcome);
         Log.PurchaseEnded(logger, outcome.PurchaseId, outcome.Status, outcome.Code);
     }
+
+    /// <summary>
+    /// Tells Link how the checkout went at the merchant (<c>link-cli report</c>), once a card was in hand: success, or
+    /// what blocked it (captcha, 3-D Secure, decline, ...), or why the worker gave up. Best effort: the purchase's
+    /// outcome stands whatever Link answers, and the timeline says whether the report went through.
+    /// </summary>
+    private async Task ReportToLinkAsync(PurchaseOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (outcome.SpendRequestId is null || outcome.CardLast4 is null || ObservationFor(outcome) is not { } observation)
+        {
+            return;
+        }
+        var purchase = await store.GetAsync(outcome.PurchaseId, cancellationToken);
+        if (purchase is null || !Uri.TryCreate(purchase.Request.MerchantUrl, UriKind.Absolute, out var merchant))
+        {
+            return;
+        }
+        var report = new AgentObservation
+        {
+            Domain = merchant.Host,
+            Outcome = observation.Outcome,
+            SpendRequestId = outcome.SpendRequestId,
+            Tags = observation.Tags,
+            Step = "checkout",
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var tags = report.Tags.Count == 0 ? "" : $" ({string.Join(", ", report.Tags)})";
+        try
+        {
+            await link.ReportAsync(report, timeout.Token);
+            await store.AppendAsync(outcome.PurchaseId, "reported", $"reported to Link: {report.Outcome}{tags}", cancellationToken);
+        }
+        catch (Exception ex) when (ex is LinkException or NotSupportedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            var code = ex is LinkException linkError ? linkError.Code : ex.GetType().Name;
+            await store.AppendAsync(outcome.PurchaseId, "report_failed", $"could not report {report.Outcome}{tags} to Link ({code})", cancellationToken);
+        }
+    }
+
+    private static (string Outcome, IReadOnlyList<string> Tags)? ObservationFor(PurchaseOutcome outcome) => outcome.Status switch
+    {
+        PurchaseStatus.Succeeded => (ObservationOutcomes.Success, []),
+        // After the final click nobody knows what happened: a person reconciles first.
+        PurchaseStatus.OutcomeUnknown => null,
+        _ => outcome.Code switch
+        {
+            FailureCodes.CardDeclined => (ObservationOutcomes.Blocked, [ObservationTags.PaymentDeclined]),
+            "captcha_required" => (ObservationOutcomes.Blocked, [ObservationTags.Captcha]),
+            "three_ds_required" => (ObservationOutcomes.Blocked, [ObservationTags.ThreeDsChallenge]),
+            "login_required" => (ObservationOutcomes.Blocked, [ObservationTags.LoginRequired]),
+            FailureCodes.OriginViolation => (ObservationOutcomes.Blocked, [FailureCodes.OriginViolation]),
+            "out_of_stock" => (ObservationOutcomes.Abandoned, [ObservationTags.OutOfStock]),
+            FailureCodes.TotalMismatch => (ObservationOutcomes.Abandoned, [ObservationTags.TotalMismatch]),
+            null => null,
+            var other => (ObservationOutcomes.Abandoned, [other]),
+        },
+    };
 
     /// <summary>Card file errors name the file; where the card lives is nobody's business outside the worker.</summary>
     private string WithoutCardPath(string message) => message.Replace(vault.Directory, "<card folder>", StringComparison.Ordinal);
