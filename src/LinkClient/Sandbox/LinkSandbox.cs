@@ -1,18 +1,27 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+
+// The emulator serves issued cards (include=card) and tokens over HTTP, as Link does; nobody else sees them.
+[assembly: InternalsVisibleTo("CheckoutAgent.LinkEmulator")]
+[assembly: InternalsVisibleTo("LinkEmulator.Tests")]
 
 namespace CheckoutAgent.Link.Sandbox;
 
 /// <summary>
 /// An in-process stand-in for Link's servers and card issuer, for development and tests where Link cannot be reached.
-/// It keeps spend requests and one-time cards in memory only (never on disk), answers approval requests according to
-/// <see cref="LinkSandboxOptions.Approval"/>, and authorizes card payments for a demo shop with the same rules a
-/// real issued card follows. Thread-safe.
+/// It keeps spend requests, one-time cards and Shared Payment Tokens in memory only (never on disk), answers approval
+/// requests according to <see cref="LinkSandboxOptions.Approval"/>, authorizes card payments for a demo shop and
+/// redeems tokens for a demo HTTP 402 resource with the same rules a real credential follows, and records the
+/// transactions, agent observations and logins a wallet would. Thread-safe.
 /// </summary>
 public sealed class LinkSandbox
 {
     private const string OpenStatuses = "created, pending_approval, approved";
+    private const string BeforeApprovalStatuses = "created, pending_approval";
+    private const int DefaultTransactionPageSize = 10;
+    private const int MaxTransactionPageSize = 100;
 
     private readonly LinkSandboxOptions _options;
     private readonly TimeProvider _time;
@@ -20,9 +29,13 @@ public sealed class LinkSandbox
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _entriesByCardNumber = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SandboxSharedPaymentToken> _tokens = new(StringComparer.Ordinal);
     private readonly List<SandboxIssuedCard> _issuedCards = [];
+    private readonly List<Transaction> _transactions = [];
+    private readonly List<AgentObservation> _observations = [];
     private int _authorizationCount;
     private int _authorizationAttemptCount;
+    private long _sequence;
 
     /// <summary>Creates an empty sandbox.</summary>
     /// <param name="options">Approval behaviour, limits and wallet contents.</param>
@@ -31,21 +44,39 @@ public sealed class LinkSandbox
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ApprovalWindow, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ExpireAfter, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CardValidity, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AccessTokenLifetime, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.DeviceCodeLifetime, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAmount, 1, nameof(options));
         ArgumentNullException.ThrowIfNull(options.BillingAddress, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.ShippingAddresses, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.UserInfo, nameof(options));
+        ArgumentException.ThrowIfNullOrEmpty(options.AccessToken, nameof(options));
+        ArgumentException.ThrowIfNullOrEmpty(options.RefreshToken, nameof(options));
         if (options.PaymentMethods is null || options.PaymentMethods.Count == 0)
         {
             throw new ArgumentException("The sandbox wallet needs at least one payment method.", nameof(options));
+        }
+        if (!Enum.IsDefined(options.Approval))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Approval, "Unknown approval mode.");
         }
 
         _options = options;
         _time = time ?? TimeProvider.System;
         _defaultPaymentMethod = options.PaymentMethods.FirstOrDefault(m => m.IsDefault) ?? options.PaymentMethods[0];
+        Auth = new SandboxAuth(options, _time);
     }
 
     /// <value>The options the sandbox was created with.</value>
     public LinkSandboxOptions Options => _options;
+
+    /// <value>Logins: the device flow, refresh grants and the check of bearer tokens.</value>
+    public SandboxAuth Auth { get; }
+
+    /// <value>The clock the sandbox judges expiry by; the sandbox client polls with the same one.</value>
+    public TimeProvider Time => _time;
 
     /// <value>How many spend requests were created (whatever became of them).</value>
     public int SpendRequestCount
@@ -59,7 +90,7 @@ public sealed class LinkSandbox
         }
     }
 
-    /// <value>How many authorizations were approved, i.e. how many payments went through.</value>
+    /// <value>How many authorizations were approved, i.e. how many card payments went through.</value>
     public int AuthorizationCount
     {
         get
@@ -83,8 +114,17 @@ public sealed class LinkSandbox
         }
     }
 
-    /// <value>The clock the sandbox judges expiry by; the sandbox client polls with the same one.</value>
-    internal TimeProvider Time => _time;
+    /// <value>Every agent observation reported so far, oldest first (for tests and the person's eyes).</value>
+    public IReadOnlyList<AgentObservation> Observations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _observations];
+            }
+        }
+    }
 
     /// <value>Every card issued so far, oldest first (for tests: the demo shop never sees these).</value>
     internal IReadOnlyList<SandboxIssuedCard> IssuedCards
@@ -101,12 +141,27 @@ public sealed class LinkSandbox
     /// <summary>The person's funding sources.</summary>
     public IReadOnlyList<PaymentMethod> ListPaymentMethods() => [.. _options.PaymentMethods];
 
+    /// <summary>The person's saved shipping addresses.</summary>
+    public IReadOnlyList<ShippingAddress> ListShippingAddresses() => [.. _options.ShippingAddresses];
+
+    /// <summary>Who the wallet belongs to.</summary>
+    public UserInfo GetUserInfo() => _options.UserInfo;
+
     /// <summary>
     /// Creates a spend request in <c>created</c>, or asks for approval right away when
     /// <see cref="SpendRequestCreateOptions.RequestApproval"/> is set (then the approval mode answers).
     /// </summary>
     /// <exception cref="LinkException"><c>INVALID_REQUEST</c> naming the field; nothing is created.</exception>
-    public SpendRequest Create(SpendRequestCreateOptions options)
+    public SpendRequest Create(SpendRequestCreateOptions options) => Create(options, delegated: false);
+
+    /// <summary>
+    /// Creates a spend request that is approved at once, whatever the approval mode: the person approved it
+    /// beforehand (<c>spend-request create --approve</c>, <c>POST /spend_requests/create_delegated</c>).
+    /// </summary>
+    /// <exception cref="LinkException"><c>INVALID_REQUEST</c> naming the field; nothing is created.</exception>
+    public SpendRequest CreateDelegated(SpendRequestCreateOptions options) => Create(options, delegated: true);
+
+    private SpendRequest Create(SpendRequestCreateOptions options, bool delegated)
     {
         ArgumentNullException.ThrowIfNull(options);
         SpendRequestValidator.Validate(options, _options.MaxAmount);
@@ -115,6 +170,11 @@ public sealed class LinkSandbox
         lock (_gate)
         {
             var now = _time.GetUtcNow();
+            if (options.ExpiresAt is { } requested && requested <= now)
+            {
+                throw new LinkException(LinkErrorCodes.InvalidRequest,
+                    $"expires_at must be in the future; got {requested.ToUnixTimeSeconds()} (now is {now.ToUnixTimeSeconds()}).", "expires_at");
+            }
             string id;
             do
             {
@@ -125,22 +185,32 @@ public sealed class LinkSandbox
             var entry = new Entry
             {
                 Id = id,
+                Sequence = ++_sequence,
                 CredentialType = options.CredentialType,
                 PaymentMethodId = paymentMethod.Id,
                 Amount = options.Amount,
                 Currency = options.Currency.ToLowerInvariant(),
                 MerchantName = options.MerchantName,
                 MerchantUrl = options.MerchantUrl,
+                NetworkId = options.NetworkId,
                 Context = options.Context,
                 // Copied so a caller mutating its lists afterwards cannot change what the person approved.
                 LineItems = [.. options.LineItems],
                 Totals = [.. options.Totals],
+                Metadata = new Dictionary<string, string>(options.Metadata, StringComparer.Ordinal),
+                Test = options.Test,
+                RequestedExpiry = options.ExpiresAt,
                 CreatedAt = now,
-                ExpiresAt = now + _options.ApprovalWindow,
+                UpdatedAt = now,
                 Status = SpendRequestStatus.Created,
             };
+            entry.ExpiresAt = ExpiryFrom(entry, now, _options.ApprovalWindow);
             _entries.Add(id, entry);
-            if (options.RequestApproval)
+            if (delegated)
+            {
+                ApproveLocked(entry, now);
+            }
+            else if (options.RequestApproval)
             {
                 RequestApprovalLocked(entry, now);
             }
@@ -155,6 +225,72 @@ public sealed class LinkSandbox
         lock (_gate)
         {
             return Snapshot(FindLocked(id, _time.GetUtcNow()));
+        }
+    }
+
+    /// <summary>The open spend requests (created, pending approval, approved), or all of them with
+    /// <paramref name="includeHistory"/>; newest first.</summary>
+    public IReadOnlyList<SpendRequest> List(bool includeHistory)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            return [.. _entries.Values
+                .Select(e => FindLocked(e.Id, now))
+                .Where(e => includeHistory || e.Status is SpendRequestStatus.Created or SpendRequestStatus.PendingApproval
+                    or SpendRequestStatus.Approved or SpendRequestStatus.RequiresAction)
+                .OrderByDescending(e => e.Sequence)
+                .Select(Snapshot)];
+        }
+    }
+
+    /// <summary>
+    /// Changes a request that is not yet approved (<c>created</c> or <c>pending_approval</c>). The changed request is
+    /// checked by the same rules as a new one, with this sandbox's cap; on any error nothing changes.
+    /// </summary>
+    /// <exception cref="LinkException"><c>INVALID_REQUEST</c> naming the field, <c>NOT_FOUND</c>, or
+    /// <c>INVALID_STATE</c> once approved or terminal.</exception>
+    public SpendRequest Update(string id, SpendRequestUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.IsEmpty)
+        {
+            throw new LinkException(LinkErrorCodes.InvalidRequest,
+                "an update must change at least one of amount, currency, merchant_url, payment_details, line_items or totals.", "update");
+        }
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var entry = FindLocked(id, now);
+            if (entry.Status is not (SpendRequestStatus.Created or SpendRequestStatus.PendingApproval))
+            {
+                throw WrongState(entry, "update", BeforeApprovalStatuses);
+            }
+            var merged = new SpendRequestCreateOptions
+            {
+                PaymentMethodId = update.PaymentMethodId ?? entry.PaymentMethodId,
+                CredentialType = entry.CredentialType,
+                Amount = update.Amount ?? entry.Amount,
+                Currency = update.Currency ?? entry.Currency,
+                MerchantName = entry.MerchantName,
+                MerchantUrl = update.MerchantUrl ?? entry.MerchantUrl,
+                NetworkId = entry.NetworkId,
+                Context = entry.Context ?? "",
+                LineItems = update.LineItems ?? entry.LineItems,
+                Totals = update.Totals ?? entry.Totals,
+                Metadata = entry.Metadata,
+            };
+            SpendRequestValidator.Validate(merged, _options.MaxAmount);
+            var paymentMethod = ResolvePaymentMethod(merged.PaymentMethodId);
+
+            entry.PaymentMethodId = paymentMethod.Id;
+            entry.Amount = merged.Amount;
+            entry.Currency = merged.Currency.ToLowerInvariant();
+            entry.MerchantUrl = merged.MerchantUrl;
+            entry.LineItems = [.. merged.LineItems];
+            entry.Totals = [.. merged.Totals];
+            entry.UpdatedAt = now;
+            return Snapshot(entry);
         }
     }
 
@@ -178,7 +314,8 @@ public sealed class LinkSandbox
         }
     }
 
-    /// <summary>Approves a pending request as the person would in the Link app, issuing the card for card credentials.</summary>
+    /// <summary>Approves a pending request as the person would in the Link app, issuing the card (card credentials)
+    /// or minting the Shared Payment Token (token credentials).</summary>
     /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> unless it is <c>pending_approval</c>.</exception>
     public SpendRequest Approve(string id)
     {
@@ -207,12 +344,13 @@ public sealed class LinkSandbox
             {
                 throw WrongState(entry, "deny", "pending_approval");
             }
-            entry.Status = SpendRequestStatus.Denied;
+            SetStatus(entry, SpendRequestStatus.Denied, now);
             return Snapshot(entry);
         }
     }
 
-    /// <summary>Cancels a request from <c>created</c>, <c>pending_approval</c> or <c>approved</c>; an issued card dies.</summary>
+    /// <summary>Cancels a request from <c>created</c>, <c>pending_approval</c> or <c>approved</c>; an issued card or
+    /// token dies.</summary>
     /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> from any other status.</exception>
     public SpendRequest Cancel(string id)
     {
@@ -224,7 +362,7 @@ public sealed class LinkSandbox
             {
                 throw WrongState(entry, "cancel", OpenStatuses);
             }
-            entry.Status = SpendRequestStatus.Canceled;
+            SetStatus(entry, SpendRequestStatus.Canceled, now);
             return Snapshot(entry);
         }
     }
@@ -232,7 +370,8 @@ public sealed class LinkSandbox
     /// <summary>
     /// The issuer's side of a card payment, as a merchant's payment processor would ask it: approves one payment per
     /// card, at the merchant and up to the amount and currency the person approved, until <c>valid_until</c>.
-    /// A declined attempt does not use the card up; an approved one moves the spend request to <c>succeeded</c>.
+    /// A declined attempt does not use the card up; an approved one moves the spend request to <c>succeeded</c> and
+    /// records a transaction.
     /// </summary>
     /// <param name="cardNumber">Card number as typed; spaces and dashes are ignored.</param>
     /// <param name="cvc">CVC as typed.</param>
@@ -297,18 +436,173 @@ public sealed class LinkSandbox
                     "Declined: the charge exceeds the approved amount or is in another currency.");
             }
 
-            entry.Status = SpendRequestStatus.Succeeded;
+            SetStatus(entry, SpendRequestStatus.Succeeded, now);
             _authorizationCount++;
+            RecordTransactionLocked(entry, amount, card.Currency, entry.MerchantName ?? HostOf(card.MerchantUrl), now);
             return PaymentAuthorizationResult.Approve("auth_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
         }
     }
 
-    /// <summary>The card issued for a spend request, if any; for the sandbox client writing the card file.</summary>
+    /// <summary>
+    /// The network's side of a Machine Payment Protocol payment: a merchant presents a Shared Payment Token for
+    /// <paramref name="amount"/> on <paramref name="networkId"/>. A token is good for exactly one presentation: after
+    /// it, accepted or refused, it is dead (a refused known token moves its spend request to <c>failed</c>, an accepted
+    /// one to <c>succeeded</c>, with a transaction recorded).
+    /// </summary>
+    public SharedPaymentTokenRedemption RedeemSharedPaymentToken(string token, string networkId, long amount, string currency, string? merchant = null)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        ArgumentNullException.ThrowIfNull(networkId);
+        ArgumentNullException.ThrowIfNull(currency);
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            if (!_tokens.TryGetValue(token, out var spt) || !_entries.TryGetValue(spt.SpendRequestId, out var entry))
+            {
+                return Refused(SharedPaymentTokenDeclineCodes.UnknownToken, "Refused: no such Shared Payment Token.", null);
+            }
+            if (spt.Used)
+            {
+                return Refused(SharedPaymentTokenDeclineCodes.AlreadyUsed, "Refused: this Shared Payment Token was already used; it is single use. Create a new spend request.", entry.Id);
+            }
+            spt.Used = true;
+            string? code = null;
+            string? message = null;
+            if (entry.Status != SpendRequestStatus.Approved)
+            {
+                (code, message) = (SharedPaymentTokenDeclineCodes.Canceled, $"Refused: the spend request is {entry.Status.ToWire()}, not approved.");
+            }
+            else if (now > spt.ValidUntil)
+            {
+                (code, message) = (SharedPaymentTokenDeclineCodes.Expired, "Refused: the Shared Payment Token is past its valid-until time.");
+            }
+            else if (!string.Equals(networkId, spt.NetworkId, StringComparison.Ordinal))
+            {
+                (code, message) = (SharedPaymentTokenDeclineCodes.NetworkMismatch, "Refused: the token was minted for another payment network.");
+            }
+            else if (amount <= 0 || amount > spt.Amount || !string.Equals(currency, spt.Currency, StringComparison.OrdinalIgnoreCase))
+            {
+                (code, message) = (SharedPaymentTokenDeclineCodes.AmountExceeded, "Refused: the charge exceeds the approved amount, is not positive, or is in another currency.");
+            }
+            if (code is not null)
+            {
+                if (entry.Status == SpendRequestStatus.Approved)
+                {
+                    SetStatus(entry, SpendRequestStatus.Failed, now);
+                }
+                return Refused(code, message!, entry.Id);
+            }
+
+            SetStatus(entry, SpendRequestStatus.Succeeded, now);
+            RecordTransactionLocked(entry, amount, spt.Currency, merchant ?? "Machine payment on " + spt.NetworkId, now);
+            return new SharedPaymentTokenRedemption
+            {
+                Accepted = true,
+                Message = "Accepted.",
+                SpendRequestId = entry.Id,
+                PaymentId = "pay_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+            };
+        }
+
+        static SharedPaymentTokenRedemption Refused(string code, string message, string? spendRequestId) =>
+            new() { Accepted = false, DeclineCode = code, Message = message, SpendRequestId = spendRequestId };
+    }
+
+    /// <summary>Stores an agent's report about a purchase attempt (<c>POST /agent_observations</c>).</summary>
+    /// <exception cref="LinkException"><c>INVALID_REQUEST</c> naming the field, or <c>NOT_FOUND</c> for an unknown
+    /// spend request; nothing is stored.</exception>
+    public ObservationReceipt Report(AgentObservation observation)
+    {
+        SpendRequestValidator.ValidateObservation(observation);
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            FindLocked(observation.SpendRequestId, now);
+            _observations.Add(observation);
+            return new ObservationReceipt("agent_observation", FormatTime(now), observation.Domain, observation.Outcome, observation.SpendRequestId, "recorded");
+        }
+    }
+
+    /// <summary>The wallet's transactions, newest first, filtered and paged like Link's <c>GET /transactions</c>.</summary>
+    /// <exception cref="LinkException"><c>INVALID_REQUEST</c> naming the field for a bad limit, origin or cursor.</exception>
+    public TransactionPage ListTransactions(TransactionQuery query) => ListTransactions(query, null);
+
+    /// <summary>As <see cref="ListTransactions(TransactionQuery)"/>, only for the funding sources in
+    /// <paramref name="sources"/> (<c>sources[]</c>) when given.</summary>
+    /// <exception cref="LinkException"><c>INVALID_REQUEST</c> naming the field for a bad limit, origin or cursor.</exception>
+    public TransactionPage ListTransactions(TransactionQuery query, IReadOnlyCollection<string>? sources)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = query.Limit ?? DefaultTransactionPageSize;
+        if (limit is < 1 or > MaxTransactionPageSize)
+        {
+            throw new LinkException(LinkErrorCodes.InvalidRequest,
+                string.Create(CultureInfo.InvariantCulture, $"limit must be from 1 to {MaxTransactionPageSize}; got {limit}."), "limit");
+        }
+        if (query.Origin is not (null or "link" or "external_connection"))
+        {
+            throw new LinkException(LinkErrorCodes.InvalidRequest, $"origin must be link or external_connection; got '{query.Origin}'.", "origin");
+        }
+        if (query.StartingAfter is not null && query.EndingBefore is not null)
+        {
+            throw new LinkException(LinkErrorCodes.InvalidRequest, "give starting_after or ending_before, not both.", "ending_before");
+        }
+        lock (_gate)
+        {
+            IEnumerable<Transaction> newestFirst = Enumerable.Reverse(_transactions);
+            var filtered = newestFirst.Where(t =>
+                (sources is null || (t.SourceId is not null && sources.Contains(t.SourceId)))
+                && (query.Category is null || t.Category == query.Category)
+                && (query.Origin is null || t.Origin == query.Origin)
+                && (query.DateStart is null || DateOf(t) >= query.DateStart)
+                && (query.DateEnd is null || DateOf(t) <= query.DateEnd)).ToList();
+
+            int from, to;
+            if (query.StartingAfter is { } after)
+            {
+                from = IndexOf(filtered, after, "starting_after") + 1;
+                to = Math.Min(filtered.Count, from + limit);
+            }
+            else if (query.EndingBefore is { } before)
+            {
+                to = IndexOf(filtered, before, "ending_before");
+                from = Math.Max(0, to - limit);
+            }
+            else
+            {
+                from = 0;
+                to = Math.Min(filtered.Count, limit);
+            }
+            var hasMore = query.EndingBefore is not null ? from > 0 : to < filtered.Count;
+            return new TransactionPage([.. filtered.Skip(from).Take(to - from)], hasMore);
+        }
+
+        static DateOnly DateOf(Transaction t) => DateOnly.FromDateTime(DateTimeOffset.Parse(t.CreatedDate, CultureInfo.InvariantCulture).UtcDateTime);
+
+        static int IndexOf(List<Transaction> list, string id, string field)
+        {
+            var index = list.FindIndex(t => t.Id == id);
+            return index >= 0 ? index
+                : throw new LinkException(LinkErrorCodes.InvalidRequest, $"{field} must be the id of a transaction in this list; got '{id}'.", field);
+        }
+    }
+
+    /// <summary>The card issued for a spend request, if any; for the sandbox client writing the card file and the
+    /// emulator answering <c>include=card</c>.</summary>
     internal SandboxIssuedCard? FindIssuedCard(string spendRequestId)
     {
         lock (_gate)
         {
             return FindLocked(spendRequestId, _time.GetUtcNow()).Card;
+        }
+    }
+
+    /// <summary>The Shared Payment Token minted for a spend request, if any.</summary>
+    internal SandboxSharedPaymentToken? FindSharedPaymentToken(string spendRequestId)
+    {
+        lock (_gate)
+        {
+            return FindLocked(spendRequestId, _time.GetUtcNow()).Token;
         }
     }
 
@@ -334,37 +628,48 @@ public sealed class LinkSandbox
         // Expiry is applied when someone looks: no timer thread, and a fake clock in tests just works.
         if (entry.Status is SpendRequestStatus.Created or SpendRequestStatus.PendingApproval && now >= entry.ExpiresAt)
         {
-            entry.Status = SpendRequestStatus.Expired;
+            SetStatus(entry, SpendRequestStatus.Expired, entry.ExpiresAt);
         }
         return entry;
     }
 
     private void RequestApprovalLocked(Entry entry, DateTimeOffset now)
     {
-        entry.Status = SpendRequestStatus.PendingApproval;
+        SetStatus(entry, SpendRequestStatus.PendingApproval, now);
         // The person gets the whole window from the moment they are asked, not from creation.
-        entry.ExpiresAt = now + _options.ApprovalWindow;
+        entry.ExpiresAt = ExpiryFrom(entry, now, _options.Approval == SandboxApprovalMode.Expire ? _options.ExpireAfter : _options.ApprovalWindow);
         switch (_options.Approval)
         {
             case SandboxApprovalMode.Auto:
                 ApproveLocked(entry, now);
                 break;
             case SandboxApprovalMode.Deny:
-                entry.Status = SpendRequestStatus.Denied;
+                SetStatus(entry, SpendRequestStatus.Denied, now);
                 break;
-            case SandboxApprovalMode.Never:
+            case SandboxApprovalMode.Never or SandboxApprovalMode.Manual or SandboxApprovalMode.Expire:
                 break;
             default:
                 throw new InvalidOperationException($"Unknown approval mode {_options.Approval}.");
         }
     }
 
+    private static DateTimeOffset ExpiryFrom(Entry entry, DateTimeOffset now, TimeSpan window)
+    {
+        var expiry = now + window;
+        // A caller may ask for an earlier expiry (expires_at), never a later one than Link's window.
+        return entry.RequestedExpiry is { } requested && requested < expiry ? requested : expiry;
+    }
+
     private void ApproveLocked(Entry entry, DateTimeOffset now)
     {
-        entry.Status = SpendRequestStatus.Approved;
+        SetStatus(entry, SpendRequestStatus.Approved, now);
         if (entry.CredentialType == SpendRequestValidator.CardCredential)
         {
             IssueCardLocked(entry, now);
+        }
+        else
+        {
+            MintTokenLocked(entry, now);
         }
     }
 
@@ -381,6 +686,7 @@ public sealed class LinkSandbox
         var expiry = now.AddMonths(24 + RandomNumberGenerator.GetInt32(0, 13));
         var card = new SandboxIssuedCard
         {
+            Id = "ic_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
             SpendRequestId = entry.Id,
             Number = number,
             Cvc = RandomNumberGenerator.GetInt32(0, 1000).ToString("000", CultureInfo.InvariantCulture),
@@ -399,6 +705,52 @@ public sealed class LinkSandbox
         _issuedCards.Add(card);
     }
 
+    private void MintTokenLocked(Entry entry, DateTimeOffset now)
+    {
+        string id;
+        do
+        {
+            id = "spt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        }
+        while (_tokens.ContainsKey(id));
+        var token = new SandboxSharedPaymentToken
+        {
+            Id = id,
+            SpendRequestId = entry.Id,
+            NetworkId = entry.NetworkId!,
+            Amount = entry.Amount,
+            Currency = entry.Currency,
+            ValidUntil = now + _options.CardValidity,
+        };
+        entry.Token = token;
+        _tokens.Add(id, token);
+    }
+
+    private void RecordTransactionLocked(Entry entry, long amount, string currency, string description, DateTimeOffset now) =>
+        _transactions.Add(new Transaction
+        {
+            Id = "txn_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+            SourceId = entry.PaymentMethodId,
+            Amount = amount,
+            Currency = currency.ToLowerInvariant(),
+            CreatedDate = FormatTime(now),
+            Description = description,
+            Origin = "link",
+            Category = null,
+            Status = "succeeded",
+        });
+
+    private static void SetStatus(Entry entry, SpendRequestStatus status, DateTimeOffset now)
+    {
+        entry.Status = status;
+        entry.UpdatedAt = now;
+    }
+
+    private static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host : url;
+
     private static SpendRequest Snapshot(Entry entry) => new()
     {
         Id = entry.Id,
@@ -412,10 +764,16 @@ public sealed class LinkSandbox
         LineItems = [.. entry.LineItems],
         Totals = [.. entry.Totals],
         CreatedAt = entry.CreatedAt,
+        UpdatedAt = entry.UpdatedAt,
         ExpiresAt = entry.ExpiresAt,
         ApprovalUrl = "https://link-sandbox.invalid/approve/" + entry.Id,
         CardBrand = entry.Card?.Brand,
         CardLast4 = entry.Card?.Last4,
+        PaymentMethodId = entry.PaymentMethodId,
+        CredentialType = entry.CredentialType,
+        NetworkId = entry.NetworkId,
+        Metadata = new Dictionary<string, string>(entry.Metadata, StringComparer.Ordinal),
+        Test = entry.Test,
     };
 
     private static LinkException WrongState(Entry entry, string action, string allowed) =>
@@ -453,18 +811,25 @@ public sealed class LinkSandbox
     private sealed class Entry
     {
         public required string Id { get; init; }
+        public required long Sequence { get; init; }
         public required string CredentialType { get; init; }
-        public required string PaymentMethodId { get; init; }
-        public required long Amount { get; init; }
-        public required string Currency { get; init; }
+        public required string PaymentMethodId { get; set; }
+        public required long Amount { get; set; }
+        public required string Currency { get; set; }
         public string? MerchantName { get; init; }
-        public string? MerchantUrl { get; init; }
+        public string? MerchantUrl { get; set; }
+        public string? NetworkId { get; init; }
         public string? Context { get; init; }
-        public required IReadOnlyList<LineItem> LineItems { get; init; }
-        public required IReadOnlyList<Total> Totals { get; init; }
+        public required IReadOnlyList<LineItem> LineItems { get; set; }
+        public required IReadOnlyList<Total> Totals { get; set; }
+        public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+        public bool Test { get; init; }
+        public DateTimeOffset? RequestedExpiry { get; init; }
         public required DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset UpdatedAt { get; set; }
         public DateTimeOffset ExpiresAt { get; set; }
         public SpendRequestStatus Status { get; set; }
         public SandboxIssuedCard? Card { get; set; }
+        public SandboxSharedPaymentToken? Token { get; set; }
     }
 }

@@ -9,15 +9,29 @@ public enum SandboxApprovalMode
     Auto,
     /// <summary>Deny as soon as approval is requested.</summary>
     Deny,
-    /// <summary>Never answer: the request stays <c>pending_approval</c> until the approval window runs out.</summary>
+    /// <summary>Never answer on its own: the request stays <c>pending_approval</c> until someone calls
+    /// <see cref="LinkSandbox.Approve"/> or <see cref="LinkSandbox.Deny"/>, or the approval window runs out.
+    /// The same as <see cref="Manual"/>; the older name, kept for the demo's <c>--approval never</c>.</summary>
     Never,
+    /// <summary>A person answers (<see cref="LinkSandbox.Approve"/> / <see cref="LinkSandbox.Deny"/>, e.g. from the
+    /// emulator's approval page) within <see cref="LinkSandboxOptions.ApprovalWindow"/>, or the request expires.</summary>
+    Manual,
+    /// <summary>Nobody is expected to answer: the request expires <see cref="LinkSandboxOptions.ExpireAfter"/> after
+    /// approval was requested (an explicit approve or deny before then still counts).</summary>
+    Expire,
 }
 
 /// <summary>Settings of a <see cref="LinkSandbox"/>. The defaults mirror Link's documented behaviour.</summary>
-public sealed class LinkSandboxOptions
+public sealed record LinkSandboxOptions
 {
     /// <summary>Id of the sandbox's default funding source.</summary>
     public const string DefaultPaymentMethodId = "csmrpd_sandbox_visa";
+
+    /// <summary>The bearer token the sandbox accepts without any login (what a pre-written auth file holds).</summary>
+    public const string DefaultAccessToken = "test_access_token";
+
+    /// <summary>The refresh token that goes with <see cref="DefaultAccessToken"/>.</summary>
+    public const string DefaultRefreshToken = "test_refresh_token";
 
     /// <value>How approval requests are answered. Default <see cref="SandboxApprovalMode.Auto"/>.</value>
     public SandboxApprovalMode Approval { get; init; } = SandboxApprovalMode.Auto;
@@ -25,7 +39,12 @@ public sealed class LinkSandboxOptions
     /// <value>How long a request may wait for an answer before it expires. Default 30 minutes, as on Link.</value>
     public TimeSpan ApprovalWindow { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <value>How long an issued card can be used after approval (its <c>valid_until</c>). Default 30 minutes.</value>
+    /// <value>In <see cref="SandboxApprovalMode.Expire"/>: how long after approval was requested the request expires.
+    /// Default 5 seconds.</value>
+    public TimeSpan ExpireAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <value>How long an issued card or Shared Payment Token can be used after approval (its <c>valid_until</c>).
+    /// Default 30 minutes.</value>
     public TimeSpan CardValidity { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <value>Largest amount one spend request may ask for, in cents. Default 50000 ($500.00), Link's cap.</value>
@@ -37,6 +56,26 @@ public sealed class LinkSandboxOptions
     /// <value>The sandbox identity printed on every issued card.</value>
     public CardBillingAddress BillingAddress { get; init; } = DefaultBillingAddress;
 
+    /// <value>The person's saved shipping addresses.</value>
+    public IReadOnlyList<ShippingAddress> ShippingAddresses { get; init; } = DefaultShippingAddresses;
+
+    /// <value>Who the wallet belongs to.</value>
+    public UserInfo UserInfo { get; init; } = DefaultUserInfo;
+
+    /// <value>A bearer token that is always accepted (besides tokens minted by the device flow or a refresh).
+    /// Default <see cref="DefaultAccessToken"/>.</value>
+    public string AccessToken { get; init; } = DefaultAccessToken;
+
+    /// <value>A refresh token that is always accepted and never rotated away, so several clients sharing one
+    /// pre-written auth file keep working. Default <see cref="DefaultRefreshToken"/>.</value>
+    public string RefreshToken { get; init; } = DefaultRefreshToken;
+
+    /// <value>Lifetime of access tokens minted by the device flow or a refresh. Default 1 hour.</value>
+    public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <value>How long a device code waits for the person before it expires. Default 5 minutes.</value>
+    public TimeSpan DeviceCodeLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <value>A default Visa and a second Mastercard, like a small real wallet.</value>
     public static IReadOnlyList<PaymentMethod> DefaultPaymentMethods { get; } =
     [
@@ -47,4 +86,22 @@ public sealed class LinkSandboxOptions
     /// <value>An obviously made-up cardholder.</value>
     public static CardBillingAddress DefaultBillingAddress { get; } =
         new("Jane Doe", "123 Sandbox Street", "San Francisco", "CA", "94103", "US");
+
+    /// <value>A made-up home address (the default) and a work address.</value>
+    public static IReadOnlyList<ShippingAddress> DefaultShippingAddresses { get; } =
+    [
+        new("csmrsa_sandbox_home", IsDefault: true, Nickname: "Home", new PostalAddress
+        {
+            Name = "Jane Doe", Line1 = "123 Sandbox Street", Line2 = "Apt 4", Locality = "San Francisco",
+            AdministrativeArea = "CA", PostalCode = "94103", CountryCode = "US",
+        }),
+        new("csmrsa_sandbox_work", IsDefault: false, Nickname: "Work", new PostalAddress
+        {
+            Name = "Jane Doe", Line1 = "500 Example Avenue", Locality = "Oakland",
+            AdministrativeArea = "CA", PostalCode = "94607", CountryCode = "US",
+        }),
+    ];
+
+    /// <value>Jane Doe, with an address at the reserved <c>example.com</c> domain and no phone.</value>
+    public static UserInfo DefaultUserInfo { get; } = new("jane.doe@example.com", "Jane Doe", "Jane", "Doe", null);
 }

@@ -8,6 +8,7 @@ namespace CheckoutAgent.Link.Sandbox;
 /// </summary>
 internal sealed class SandboxIssuedCard
 {
+    public required string Id { get; init; }
     public required string SpendRequestId { get; init; }
     public required string Number { get; init; }
     public required string Cvc { get; init; }
