@@ -1,0 +1,3 @@
+using CheckoutAgent.LinkCliStandIn;
+
+return await StandIn.RunAsync(args, Console.Out);
