@@ -30,8 +30,10 @@ public sealed class LinkOptions
 {
     public const string SectionName = "Link";
 
-    /// <value><c>sandbox</c>: the in-process Link sandbox (the only transport so far; <c>cli</c> comes with the Link client work).</value>
-    [RegularExpression("^sandbox$", ErrorMessage = "Link:Transport must be 'sandbox' (the link-cli transport is not built yet).")]
+    /// <value><c>sandbox</c>: the in-process Link sandbox (the demo's default; no network). <c>cli</c>: the real
+    /// <c>link-cli</c> as a child process, set up under <c>Link:Cli</c> (point it at Link, or at the emulator from
+    /// <c>checkout-agent link-sandbox serve</c>).</value>
+    [RegularExpression("^(sandbox|cli)$", ErrorMessage = "Link:Transport must be 'sandbox' (in-process) or 'cli' (link-cli as a child process, configured under Link:Cli).")]
     public string Transport { get; set; } = "sandbox";
 
     /// <value>How often a pending spend request is polled. Default 2 s, as link-cli's own hint.</value>

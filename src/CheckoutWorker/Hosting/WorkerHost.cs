@@ -1,4 +1,5 @@
 using CheckoutAgent.Link;
+using CheckoutAgent.Link.Cli;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Link;
@@ -66,8 +67,14 @@ public static class WorkerHost
         services.AddSingleton<BrowserPool>();
         services.AddSingleton<RecipeRunner>();
 
+        // link-cli's settings live under Link:Cli (ExecutablePath, LeadingArguments, AuthFile, ApiBaseUrl, AuthBaseUrl, ...).
+        services.AddOptions<LinkCliOptions>().BindConfiguration(LinkOptions.SectionName + ":Cli").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sandbox ?? new LinkSandbox(new LinkSandboxOptions(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ILinkClient>(sp => new SandboxLinkClient(sp.GetRequiredService<LinkSandbox>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILinkClient>(sp => sp.GetRequiredService<IOptions<LinkOptions>>().Value.Transport switch
+        {
+            "cli" => new LinkCliClient(sp.GetRequiredService<IOptions<LinkCliOptions>>().Value, sp.GetRequiredService<TimeProvider>()),
+            _ => new SandboxLinkClient(sp.GetRequiredService<LinkSandbox>(), sp.GetRequiredService<TimeProvider>()),
+        });
 
         // Registered before Quartz: hosted services start in order, and Quartz needs the database to exist.
         services.AddHostedService<WorkerStartup>();
