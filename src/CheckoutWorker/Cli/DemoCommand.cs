@@ -36,12 +36,17 @@ internal static class DemoCommand
             }
         });
         var verbose = new Option<bool>("--verbose") { Description = "Also show the worker's information logs (on stderr)." };
+        var linkCli = new Option<string?>("--link-cli")
+        {
+            Description = "Reach Link through this link-cli executable (the real one, or tests/LinkCliStandIn's), pointed at a " +
+                          "local Link emulator over HTTP, instead of the in-process sandbox.",
+        };
 
         var command = new Command("demo",
             "Run one purchase end to end, offline: Link sandbox approval, a one-time card in a 0600 file, headless Chromium " +
             "checking out at a local demo shop, and the confirmed order. Needs Chromium (make demo installs it).")
         {
-            json, dataDir, approval, approvalTimeout, verbose,
+            json, dataDir, approval, approvalTimeout, verbose, linkCli,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,6 +60,7 @@ internal static class DemoCommand
                     _ => SandboxApprovalMode.Auto,
                 },
                 ConsoleLogLevel = parse.GetValue(verbose) ? LogEventLevel.Information : LogEventLevel.Warning,
+                LinkCli = parse.GetValue(linkCli) is { Length: > 0 } cli ? new DemoLinkCli(cli) : null,
                 Configuration = new Dictionary<string, string?>
                 {
                     ["Link:ApprovalTimeout"] = TimeSpan.FromSeconds(parse.GetValue(approvalTimeout)).ToString("c", CultureInfo.InvariantCulture),

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link.Cards;
+using CheckoutAgent.Link.Emulator;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;
@@ -24,6 +26,19 @@ public sealed record DemoSettings
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(3);
     /// <value>Extra configuration (e.g. <c>Link:ApprovalTimeout</c>).</value>
     public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
+    /// <value>When set, the worker reaches Link through this <c>link-cli</c> (the real one, or the tests' stand-in),
+    /// talking to a local Link emulator over HTTP, instead of the in-process sandbox.</value>
+    public DemoLinkCli? LinkCli { get; init; }
+}
+
+/// <summary>How to run <c>link-cli</c> for the demo.</summary>
+/// <param name="ExecutablePath">The executable (a name on PATH or a path).</param>
+/// <param name="LeadingArguments">Arguments before every command (e.g. a .dll for <c>dotnet</c>).</param>
+/// <param name="Environment">Extra environment for the child process (e.g. <c>DOTNET_ROOT</c>).</param>
+public sealed record DemoLinkCli(string ExecutablePath, IReadOnlyList<string> LeadingArguments, IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>Just an executable.</summary>
+    public DemoLinkCli(string executablePath) : this(executablePath, [], new Dictionary<string, string>()) { }
 }
 
 /// <summary>What the demo did: the outcome, plus the parts a test inspects.</summary>
@@ -38,8 +53,47 @@ public static class DemoRunner
     public static async Task<DemoResult> RunAsync(DemoSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
-        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = settings.Approval });
-        progress.WriteLine($"Link sandbox ready (approval: {settings.Approval.ToString().ToLowerInvariant()})");
+        var linkConfiguration = new Dictionary<string, string?>();
+        LinkEmulatorServer? emulator = null;
+        LinkSandbox sandbox;
+        if (settings.LinkCli is { } cli)
+        {
+            emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions
+            {
+                // "never" is a person who does not answer: the emulator's manual mode, with nobody at the approval page.
+                Approval = settings.Approval switch
+                {
+                    SandboxApprovalMode.Deny => EmulatorApprovalMode.Deny,
+                    SandboxApprovalMode.Never => EmulatorApprovalMode.Manual,
+                    _ => EmulatorApprovalMode.Auto,
+                },
+            }, cancellationToken: cancellationToken);
+            sandbox = emulator.Sandbox;
+            var authDirectory = CardFile.EnsurePrivateDirectory(Path.Combine(Path.GetFullPath(settings.DataDirectory), "link-cli"));
+            var authFile = Path.Combine(authDirectory, "auth.json");
+            File.Delete(authFile);
+            emulator.WriteAuthFile(authFile);
+            linkConfiguration["Link:Transport"] = "cli";
+            linkConfiguration["Link:Cli:ExecutablePath"] = cli.ExecutablePath;
+            for (var i = 0; i < cli.LeadingArguments.Count; i++)
+            {
+                linkConfiguration[string.Create(CultureInfo.InvariantCulture, $"Link:Cli:LeadingArguments:{i}")] = cli.LeadingArguments[i];
+            }
+            foreach (var (name, value) in cli.Environment)
+            {
+                linkConfiguration["Link:Cli:Environment:" + name] = value;
+            }
+            linkConfiguration["Link:Cli:AuthFile"] = authFile;
+            linkConfiguration["Link:Cli:ApiBaseUrl"] = emulator.ApiBaseUrl.ToString();
+            linkConfiguration["Link:Cli:AuthBaseUrl"] = emulator.AuthBaseUrl.ToString();
+            progress.WriteLine($"Link emulator at {emulator.ApiBaseUrl} (approval: {settings.Approval.ToString().ToLowerInvariant()}), reached through {cli.ExecutablePath}");
+        }
+        else
+        {
+            sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = settings.Approval });
+            progress.WriteLine($"Link sandbox ready (approval: {settings.Approval.ToString().ToLowerInvariant()})");
+        }
+        await using var emulatorScope = emulator;
         var shopOptions = new DemoShopOptions();
         await using var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(sandbox), ct: cancellationToken);
         var product = shopOptions.Products.FirstOrDefault(p => p.Sku == settings.Sku)
@@ -48,6 +102,10 @@ public static class DemoRunner
 
         var hostSettings = new WorkerHostSettings { ConsoleLogLevel = settings.ConsoleLogLevel, Sandbox = sandbox };
         foreach (var (key, value) in settings.Configuration)
+        {
+            hostSettings.Configuration[key] = value;
+        }
+        foreach (var (key, value) in linkConfiguration)
         {
             hostSettings.Configuration[key] = value;
         }
