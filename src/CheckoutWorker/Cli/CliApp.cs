@@ -10,6 +10,7 @@ public static class CliApp
         "approved per purchase, typed by headless Chromium, never logged.")
     {
         DemoCommand.Create(),
+        RecipeCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) => Create().Parse(args).InvokeAsync();

@@ -45,6 +45,12 @@ public static class DemoRunner
     /// <summary>The host the demo recipes name for the shop's card processor; the demo maps it to the real local origin.</summary>
     public const string CardProcessorHost = "pay.demo.test";
 
+    /// <summary>Who buys in the demo and in <c>recipe test</c>.</summary>
+    public static Buyer SampleBuyer { get; } = new("jane.doe@example.com", "Jane Doe");
+
+    /// <summary>Where the demo and <c>recipe test</c> ship to.</summary>
+    public static ShippingAddress SampleShipping { get; } = new("Jane Doe", "510 Townsend St", null, "San Francisco", "CA", "94103", "US");
+
     /// <summary>The shipped recipe of a variant: <c>demo-shop</c> for single-page, else <c>demo-NAME</c>.</summary>
     public static string RecipeFor(DemoVariant variant) => variant == DemoVariant.SinglePage ? "demo-shop" : "demo-" + variant.Name();
 
@@ -102,8 +108,8 @@ public static class DemoRunner
                 Currency = "usd",
                 Context = $"Buying {settings.Quantity} x {product.Name} ({Money.Format(amount, "usd")}) from the local {shopOptions.ShopName} shop " +
                           "for the CheckoutAgent demo: a one-time sandbox purchase, shipped to Jane Doe in San Francisco. No real money moves.",
-                Buyer = new Buyer("jane.doe@example.com", "Jane Doe"),
-                Shipping = new ShippingAddress("Jane Doe", "510 Townsend St", null, "San Francisco", "CA", "94103", "US"),
+                Buyer = SampleBuyer,
+                Shipping = SampleShipping,
             };
             var purchase = await host.Services.GetRequiredService<PurchaseQueue>().EnqueueAsync(request, cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -218,6 +218,7 @@ public sealed class PurchasePipeline(
             OrderNumber = result.OrderNumber,
             ChargedTotal = result.ChargedTotal,
             ScreenshotPath = result.ScreenshotPath,
+            Page = result.PageState,
             Timings = timings,
         }, cancelSpendRequest: !result.Submitted, cancellationToken);
     }
