@@ -18,6 +18,43 @@ internal sealed class Cart
     private readonly Lock _gate = new();
     private readonly List<CartLine> _lines = [];
     private int _checkingOut;
+    private ShippingDetails? _shipping;
+    private CardDetails? _pendingCard;
+
+    /// <summary>Multi-step checkouts: the shipping step's answers, kept for the review step.</summary>
+    public ShippingDetails? Shipping
+    {
+        get { lock (_gate) { return _shipping; } }
+        set { lock (_gate) { _shipping = value; } }
+    }
+
+    /// <summary>
+    /// Multi-step checkouts: the card entered at the payment step, held in memory only until the review step pays or
+    /// the buyer goes back; like a processor's token, it is never written anywhere.
+    /// </summary>
+    public CardDetails? TakePendingCard()
+    {
+        lock (_gate)
+        {
+            var card = _pendingCard;
+            _pendingCard = null;
+            return card;
+        }
+    }
+
+    /// <summary>Last 4 of the pending card, for the review page; null when none.</summary>
+    public string? PendingCardLast4
+    {
+        get { lock (_gate) { return _pendingCard?.Last4; } }
+    }
+
+    public void HoldCard(CardDetails card)
+    {
+        lock (_gate)
+        {
+            _pendingCard = card;
+        }
+    }
 
     public IReadOnlyList<CartLine> Snapshot()
     {

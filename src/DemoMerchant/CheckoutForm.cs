@@ -52,13 +52,14 @@ internal sealed class CheckoutSubmission
 
     public ShippingDetails Shipping { get; }
 
-    /// <summary>Null when any card field is invalid.</summary>
+    /// <summary>Null when any card field is invalid, or when the card was not part of the form.</summary>
     public CardDetails? Card { get; }
 
     /// <summary>Field name → message; empty when the submission is valid.</summary>
     public IReadOnlyDictionary<string, string> Errors { get; }
 
-    public static CheckoutSubmission Parse(IFormCollection form)
+    /// <summary>Parses the parts of a checkout form a page carries: contact and shipping, card, or both.</summary>
+    public static CheckoutSubmission Parse(IFormCollection form, bool withShipping = true, bool withCard = true)
     {
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -77,27 +78,36 @@ internal sealed class CheckoutSubmission
             return value.Length > MaxFieldLength ? value[..MaxFieldLength] : value;
         }
 
-        var shipping = new ShippingDetails(
-            Required(Field.Email, "Enter your email address."),
-            Required(Field.FullName, "Enter your full name."),
-            Required(Field.Address, "Enter your street address."),
-            Required(Field.City, "Enter your city."),
-            Required(Field.PostalCode, "Enter your postal code."),
-            Required(Field.Country, "Enter your country."));
-
-        if (shipping.Email.Length > 0 && !errors.ContainsKey(Field.Email) && !LooksLikeEmail(shipping.Email))
+        var shipping = ShippingDetails.Empty;
+        if (withShipping)
         {
-            errors[Field.Email] = "Enter a valid email address, like name@example.com.";
+            shipping = new ShippingDetails(
+                Required(Field.Email, "Enter your email address."),
+                Required(Field.FullName, "Enter your full name."),
+                Required(Field.Address, "Enter your street address."),
+                Required(Field.City, "Enter your city."),
+                Required(Field.PostalCode, "Enter your postal code."),
+                Required(Field.Country, "Enter your country."));
+
+            if (shipping.Email.Length > 0 && !errors.ContainsKey(Field.Email) && !LooksLikeEmail(shipping.Email))
+            {
+                errors[Field.Email] = "Enter a valid email address, like name@example.com.";
+            }
         }
 
-        var number = ParseCardNumber(form[Field.CardNumber].ToString(), errors);
-        var expiry = ParseExpiry(form[Field.CardExpiry].ToString(), errors);
-        var cvc = ParseCvc(form[Field.CardCvc].ToString(), errors);
-        var nameOnCard = Required(Field.CardName, "Enter the name on the card.");
+        CardDetails? card = null;
+        if (withCard)
+        {
+            var number = ParseCardNumber(form[Field.CardNumber].ToString(), errors);
+            var expiry = ParseExpiry(form[Field.CardExpiry].ToString(), errors);
+            var cvc = ParseCvc(form[Field.CardCvc].ToString(), errors);
+            var nameOnCard = Required(Field.CardName, "Enter the name on the card.");
 
-        var card = number is not null && expiry is { } exp && cvc is not null && !errors.ContainsKey(Field.CardName)
-            ? new CardDetails(number, cvc, exp.Month, exp.Year, nameOnCard)
-            : null;
+            card = number is not null && expiry is { } exp && cvc is not null && !errors.ContainsKey(Field.CardName)
+                ? new CardDetails(number, cvc, exp.Month, exp.Year, nameOnCard)
+                : null;
+        }
+
         return new CheckoutSubmission(shipping, card, errors);
     }
 

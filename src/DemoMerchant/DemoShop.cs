@@ -4,6 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -35,7 +36,14 @@ public sealed partial class DemoShop : IAsyncDisposable
     private readonly Lock _ordersGate = new();
     private readonly List<DemoOrder> _orders = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly DemoShopOptions _options;
+    private readonly ConcurrentDictionary<string, CardDetails> _cardTokens = new(StringComparer.Ordinal);
     private int _paymentAttempts;
+    private int _cardTokenRequests;
+    private int _shopPort;
+    private int _cardPort;
+    private string? _cardOrigin;
+    private string? _foreignOrigin;
     private int _disposed;
     private Uri? _baseUrl;
     private string? _origin;
@@ -48,7 +56,26 @@ public sealed partial class DemoShop : IAsyncDisposable
         _products = [.. options.Products];
         _catalog = _products.ToDictionary(p => p.Sku, StringComparer.Ordinal);
         _pages = new ShopPages(options.ShopName);
+        _options = options;
     }
+
+    /// <summary>The checkout shape this shop serves.</summary>
+    public DemoVariant Variant => _options.Variant;
+
+    /// <summary>
+    /// Origin of the shop's card processor (a second listener, so a second origin), which serves the card iframe of
+    /// <see cref="DemoVariant.IframeCard"/>, e.g. <c>http://127.0.0.1:43122</c>.
+    /// </summary>
+    public string CardProcessorOrigin => _cardOrigin ?? throw new InvalidOperationException("The shop has not started.");
+
+    /// <summary>
+    /// Origin of a third listener that serves the card iframe of <see cref="DemoVariant.ForeignIframe"/>: a processor
+    /// no recipe lists, standing for a page that moved its card fields somewhere else.
+    /// </summary>
+    public string ForeignOrigin => _foreignOrigin ?? throw new InvalidOperationException("The shop has not started.");
+
+    /// <summary>How many times a card frame (either processor origin) was asked to tokenize a card.</summary>
+    public int CardTokenRequests => Volatile.Read(ref _cardTokenRequests);
 
     /// <summary>Root of the shop, with a trailing slash, e.g. <c>http://127.0.0.1:43121/</c>.</summary>
     public Uri BaseUrl => _baseUrl ?? throw new InvalidOperationException("The shop has not started.");
@@ -91,10 +118,14 @@ public sealed partial class DemoShop : IAsyncDisposable
         {
             ApplicationName = typeof(DemoShop).Assembly.GetName().Name,
         });
+        // Three listeners, three origins: the shop, its card processor, and a processor no recipe trusts.
+        ListenOptions? shopListener = null, cardListener = null, foreignListener = null;
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => shopListener = listen);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => cardListener = listen);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => foreignListener = listen);
         });
         builder.Services.AddRoutingCore();
         builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
@@ -108,9 +139,14 @@ public sealed partial class DemoShop : IAsyncDisposable
         try
         {
             await app.StartAsync(ct);
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? throw new InvalidOperationException("Kestrel did not report the address it bound.");
-            var root = new Uri(address.TrimEnd('/') + "/");
+            // Kestrel writes the port it bound back into each listener's endpoint.
+            static int BoundPort(ListenOptions? listener) =>
+                listener?.IPEndPoint?.Port is > 0 and var port ? port : throw new InvalidOperationException("Kestrel did not report the port it bound.");
+            shop._shopPort = BoundPort(shopListener);
+            shop._cardPort = BoundPort(cardListener);
+            shop._cardOrigin = $"http://127.0.0.1:{shop._cardPort}";
+            shop._foreignOrigin = $"http://127.0.0.1:{BoundPort(foreignListener)}";
+            var root = new Uri($"http://127.0.0.1:{shop._shopPort}/");
             shop._origin = root.GetLeftPart(UriPartial.Authority);
             shop._baseUrl = root;
             Log.Started(shop._logger, options.ShopName, root);
@@ -176,14 +212,28 @@ public sealed partial class DemoShop : IAsyncDisposable
     {
         _app.Use(async (context, next) =>
         {
-            // Pages carry cart and checkout state: never cache them, never frame them, never run scripts.
+            // Pages carry cart and checkout state: never cache them, never frame them, run only our own script.
             var headers = context.Response.Headers;
             headers.CacheControl = "no-store";
             headers.XContentTypeOptions = "nosniff";
+            if (context.Connection.LocalPort != _shopPort)
+            {
+                await ServeCardProcessorAsync(context);
+                return;
+            }
             headers.ContentSecurityPolicy =
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+                $"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; frame-src {_cardOrigin} {_foreignOrigin}; " +
+                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
             await next(context);
         });
+        _app.MapGet("/static/checkout.js", (RequestDelegate)(context => ScriptAsync(context, Scripts.Checkout)));
+        _app.MapGet("/checkout/shipping", (RequestDelegate)ShowShippingStepAsync);
+        _app.MapPost("/checkout/shipping", (RequestDelegate)SaveShippingStepAsync);
+        _app.MapGet("/checkout/payment", (RequestDelegate)ShowPaymentStepAsync);
+        _app.MapPost("/checkout/payment", (RequestDelegate)SavePaymentStepAsync);
+        _app.MapGet("/checkout/review", (RequestDelegate)ShowReviewStepAsync);
+        _app.MapPost("/checkout/review", (RequestDelegate)PlaceReviewedOrderAsync);
+        _app.MapGet("/checkout/3ds", (RequestDelegate)ShowThreeDsChallengeAsync);
         _app.MapGet("/", (RequestDelegate)ShowCatalogAsync);
         _app.MapGet("/products/{sku}", (RequestDelegate)ShowProductAsync);
         _app.MapPost("/cart", (RequestDelegate)AddToCartAsync);
@@ -201,7 +251,7 @@ public sealed partial class DemoShop : IAsyncDisposable
     {
         var sku = context.GetRouteValue("sku") as string;
         return sku is not null && _catalog.TryGetValue(sku, out var product)
-            ? HtmlAsync(context, StatusCodes.Status200OK, _pages.Product(product))
+            ? HtmlAsync(context, StatusCodes.Status200OK, _pages.Product(product, outOfStock: Variant == DemoVariant.OutOfStock))
             : HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
     }
 
@@ -217,6 +267,12 @@ public sealed partial class DemoShop : IAsyncDisposable
         if (!_catalog.TryGetValue(form["sku"].ToString(), out var product))
         {
             await HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
+            return;
+        }
+
+        if (Variant == DemoVariant.OutOfStock)
+        {
+            await HtmlAsync(context, StatusCodes.Status409Conflict, _pages.Product(product, outOfStock: true));
             return;
         }
 
@@ -256,9 +312,23 @@ public sealed partial class DemoShop : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        return HtmlAsync(context, StatusCodes.Status200OK,
-            _pages.Checkout(lines, ShippingDetails.Empty, new Dictionary<string, string>()));
+        return Variant switch
+        {
+            DemoVariant.Captcha => HtmlAsync(context, StatusCodes.Status200OK, _pages.CaptchaWall()),
+            _ when Variant.IsMultiStep() => SeeOtherAsync(context, "/checkout/shipping"),
+            _ => HtmlAsync(context, StatusCodes.Status200OK, CheckoutPage(lines, ShippingDetails.Empty, new Dictionary<string, string>())),
+        };
     }
+
+    private string CheckoutPage(IReadOnlyList<CartLine> lines, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors,
+        string? paymentError = null) =>
+        Variant switch
+        {
+            DemoVariant.IframeCard => _pages.Checkout(lines, shipping, errors, paymentError, CardFieldsLayout.Iframe, new Uri(CardProcessorOrigin + "/elements/card")),
+            DemoVariant.ForeignIframe => _pages.Checkout(lines, shipping, errors, paymentError, CardFieldsLayout.Iframe, new Uri(ForeignOrigin + "/elements/card")),
+            DemoVariant.ShadowDom => _pages.Checkout(lines, shipping, errors, paymentError, CardFieldsLayout.Shadow),
+            _ => _pages.Checkout(lines, shipping, errors, paymentError),
+        };
 
     private async Task PayAsync(HttpContext context)
     {
@@ -275,12 +345,29 @@ public sealed partial class DemoShop : IAsyncDisposable
             return;
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        var submission = CheckoutSubmission.Parse(form);
-        if (submission.Errors.Count > 0 || submission.Card is null)
+        if (Variant.IsMultiStep() || Variant == DemoVariant.Captcha)
         {
-            await HtmlAsync(context, StatusCodes.Status422UnprocessableEntity,
-                _pages.Checkout(cart.Snapshot(), submission.Shipping, submission.Errors));
+            SeeOther(context, "/checkout");
+            return;
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var tokenized = Variant.HasCardIframe();
+        var submission = CheckoutSubmission.Parse(form, withCard: !tokenized);
+        var card = tokenized
+            ? (_cardTokens.TryRemove(form["card-token"].ToString(), out var fromToken) ? fromToken : null)
+            : submission.Card;
+        if (submission.Errors.Count > 0 || card is null)
+        {
+            await HtmlAsync(context, StatusCodes.Status422UnprocessableEntity, CheckoutPage(cart.Snapshot(), submission.Shipping,
+                submission.Errors, tokenized && card is null ? "Enter your card details in the secure card form." : null));
+            return;
+        }
+
+        if (Variant == DemoVariant.ThreeDs)
+        {
+            // The bank wants the buyer to confirm: nothing is authorized until the challenge is passed (it never is here).
+            SeeOther(context, "/checkout/3ds");
             return;
         }
 
@@ -301,7 +388,8 @@ public sealed partial class DemoShop : IAsyncDisposable
                 return;
             }
 
-            await AuthorizeAndPlaceOrderAsync(context, cart, lines, submission.Shipping, submission.Card);
+            await AuthorizeAndPlaceOrderAsync(context, cart, lines, 0, submission.Shipping, card,
+                error => CheckoutPage(lines, submission.Shipping, new Dictionary<string, string>(), error));
         }
         finally
         {
@@ -309,10 +397,13 @@ public sealed partial class DemoShop : IAsyncDisposable
         }
     }
 
+    /// <param name="unitIncrease">Cents added to each unit price (the price-change variant's review step).</param>
+    /// <param name="pageWithError">The page to show again with a payment error.</param>
     private async Task AuthorizeAndPlaceOrderAsync(
-        HttpContext context, Cart cart, IReadOnlyList<CartLine> lines, ShippingDetails shipping, CardDetails card)
+        HttpContext context, Cart cart, IReadOnlyList<CartLine> lines, long unitIncrease, ShippingDetails shipping, CardDetails card,
+        Func<string, string> pageWithError)
     {
-        var amount = ShopPages.Total(lines);
+        var amount = ShopPages.Total(lines, unitIncrease);
         var attempt = new PaymentAttempt(
             card.Number, card.Cvc, card.ExpMonth, card.ExpYear, card.NameOnCard,
             _origin ?? throw new InvalidOperationException("The shop has not started."), amount, Money.Currency);
@@ -322,27 +413,29 @@ public sealed partial class DemoShop : IAsyncDisposable
         try
         {
             // Not the request's token: a buyer closing the tab must not abandon a charge the issuer may already have made.
-            decision = await _authorizer.AuthorizeAsync(attempt, _stopping.Token);
+            decision = Variant == DemoVariant.Decline
+                ? PaymentDecision.Decline("do_not_honor", "Your card was declined by the issuer. Try another card.")
+                : await _authorizer.AuthorizeAsync(attempt, _stopping.Token);
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
             // Only the exception type: an authorizer's message is not ours to vet for card data.
             Log.AuthorizerFailed(_logger, ex.GetType().Name, amount, card.Brand, card.Last4);
-            await HtmlAsync(context, StatusCodes.Status502BadGateway, _pages.Checkout(lines, shipping,
-                new Dictionary<string, string>(), "We could not reach the card issuer. Your card was not charged; please try again."));
+            await HtmlAsync(context, StatusCodes.Status502BadGateway,
+                pageWithError("We could not reach the card issuer. Your card was not charged; please try again."));
             return;
         }
 
         if (!decision.Approved)
         {
             Log.Declined(_logger, decision.DeclineCode ?? "unspecified", amount, card.Brand, card.Last4);
-            await HtmlAsync(context, StatusCodes.Status402PaymentRequired, _pages.Checkout(lines, shipping,
-                new Dictionary<string, string>(), string.IsNullOrWhiteSpace(decision.Message) ? "Your card was declined." : decision.Message));
+            await HtmlAsync(context, StatusCodes.Status402PaymentRequired,
+                pageWithError(string.IsNullOrWhiteSpace(decision.Message) ? "Your card was declined." : decision.Message));
             return;
         }
 
         var order = new DemoOrder(
-            NewOrderNumber(), [.. lines.Select(l => new DemoOrderLine(l.Product.Sku, l.Quantity, l.Product.Price))],
+            NewOrderNumber(), [.. lines.Select(l => new DemoOrderLine(l.Product.Sku, l.Quantity, l.Product.Price + unitIncrease))],
             amount, Money.Currency, card.Brand, card.Last4, shipping.Email, DateTimeOffset.UtcNow);
         lock (_ordersGate)
         {
@@ -353,6 +446,153 @@ public sealed partial class DemoShop : IAsyncDisposable
         cart.RemovePurchased(lines);
         Log.OrderPlaced(_logger, order.OrderNumber, amount, card.Brand, card.Last4);
         SeeOther(context, "/orders/" + order.OrderNumber);
+    }
+
+    private Task ShowShippingStepAsync(HttpContext context) =>
+        WithMultiStepCartAsync(context, (cart, lines) =>
+            HtmlAsync(context, StatusCodes.Status200OK, _pages.ShippingStep(lines, cart.Shipping ?? ShippingDetails.Empty, new Dictionary<string, string>())));
+
+    private Task SaveShippingStepAsync(HttpContext context) =>
+        WithMultiStepCartAsync(context, async (cart, lines) =>
+        {
+            var submission = CheckoutSubmission.Parse(await context.Request.ReadFormAsync(context.RequestAborted), withCard: false);
+            if (submission.Errors.Count > 0)
+            {
+                await HtmlAsync(context, StatusCodes.Status422UnprocessableEntity, _pages.ShippingStep(lines, submission.Shipping, submission.Errors));
+                return;
+            }
+            cart.Shipping = submission.Shipping;
+            SeeOther(context, "/checkout/payment");
+        });
+
+    private Task ShowPaymentStepAsync(HttpContext context) =>
+        WithMultiStepCartAsync(context, (cart, _) => cart.Shipping is null
+            ? SeeOtherAsync(context, "/checkout/shipping")
+            : HtmlAsync(context, StatusCodes.Status200OK, _pages.PaymentStep(new Dictionary<string, string>())));
+
+    private Task SavePaymentStepAsync(HttpContext context) =>
+        WithMultiStepCartAsync(context, async (cart, _) =>
+        {
+            var submission = CheckoutSubmission.Parse(await context.Request.ReadFormAsync(context.RequestAborted), withShipping: false);
+            if (submission.Errors.Count > 0 || submission.Card is null)
+            {
+                await HtmlAsync(context, StatusCodes.Status422UnprocessableEntity, _pages.PaymentStep(submission.Errors));
+                return;
+            }
+            cart.HoldCard(submission.Card);
+            SeeOther(context, "/checkout/review");
+        });
+
+    private long UnitIncrease => Variant == DemoVariant.PriceChange ? _options.PriceIncrease : 0;
+
+    private Task ShowReviewStepAsync(HttpContext context) =>
+        WithMultiStepCartAsync(context, (cart, lines) => cart.Shipping is not { } shipping || cart.PendingCardLast4 is not { } last4
+            ? SeeOtherAsync(context, "/checkout/payment")
+            : HtmlAsync(context, StatusCodes.Status200OK, _pages.ReviewStep(lines, UnitIncrease, shipping, last4, null)));
+
+    private Task PlaceReviewedOrderAsync(HttpContext context) =>
+        WithMultiStepCartAsync(context, async (cart, lines) =>
+        {
+            if (cart.Shipping is not { } shipping || cart.PendingCardLast4 is not { } last4)
+            {
+                SeeOther(context, "/checkout/payment");
+                return;
+            }
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            if (form["terms"].ToString() != "yes")
+            {
+                await HtmlAsync(context, StatusCodes.Status422UnprocessableEntity,
+                    _pages.ReviewStep(lines, UnitIncrease, shipping, last4, "Tick the box to accept the terms of sale."));
+                return;
+            }
+            if (!cart.TryBeginCheckout())
+            {
+                await HtmlAsync(context, StatusCodes.Status409Conflict,
+                    _pages.Problem("Payment in progress", "A payment for this cart is already being processed. Check your order confirmation before trying again."));
+                return;
+            }
+            try
+            {
+                var card = cart.TakePendingCard();
+                var paying = cart.Snapshot();
+                if (card is null || paying.Count == 0)
+                {
+                    SeeOther(context, "/checkout/payment");
+                    return;
+                }
+                await AuthorizeAndPlaceOrderAsync(context, cart, paying, UnitIncrease, shipping, card,
+                    error => _pages.PaymentStep(new Dictionary<string, string> { [Field.CardNumber] = error }));
+            }
+            finally
+            {
+                cart.EndCheckout();
+            }
+        });
+
+    private Task ShowThreeDsChallengeAsync(HttpContext context)
+    {
+        var lines = _carts.Find(context)?.Snapshot() ?? [];
+        return Variant == DemoVariant.ThreeDs && lines.Count > 0
+            ? HtmlAsync(context, StatusCodes.Status200OK, _pages.ThreeDsChallenge(ShopPages.Total(lines)))
+            : HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
+    }
+
+    /// <summary>Runs a multi-step page for a buyer with a non-empty cart; other variants have no such pages.</summary>
+    private Task WithMultiStepCartAsync(HttpContext context, Func<Cart, IReadOnlyList<CartLine>, Task> page)
+    {
+        if (!Variant.IsMultiStep())
+        {
+            return HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
+        }
+        var cart = _carts.Find(context);
+        var lines = cart?.Snapshot() ?? [];
+        return cart is null || lines.Count == 0 ? SeeOtherAsync(context, "/cart") : page(cart, lines);
+    }
+
+    /// <summary>The card processor's origin (and the foreign one): the card frame, its script, and tokenization.</summary>
+    private async Task ServeCardProcessorAsync(HttpContext context)
+    {
+        context.Response.Headers.ContentSecurityPolicy =
+            $"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors {_origin}";
+        var (method, path) = (context.Request.Method, context.Request.Path.Value);
+        if (HttpMethods.IsGet(method) && path == "/elements/card")
+        {
+            await HtmlAsync(context, StatusCodes.Status200OK, ShopPages.CardFrame(_origin!));
+        }
+        else if (HttpMethods.IsGet(method) && path == "/elements/elements.js")
+        {
+            await ScriptAsync(context, Scripts.Elements);
+        }
+        else if (HttpMethods.IsPost(method) && path == "/elements/tokens" && context.Request.HasFormContentType)
+        {
+            Interlocked.Increment(ref _cardTokenRequests);
+            var submission = CheckoutSubmission.Parse(await context.Request.ReadFormAsync(context.RequestAborted), withShipping: false);
+            if (submission.Card is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+                await context.Response.WriteAsJsonAsync(new { error = submission.Errors.Values.FirstOrDefault() ?? "Check your card details." }, context.RequestAborted);
+                return;
+            }
+            var token = "tok_" + RandomNumberGenerator.GetHexString(24, lowercase: true);
+            _cardTokens[token] = submission.Card;
+            await context.Response.WriteAsJsonAsync(new { token }, context.RequestAborted);
+        }
+        else
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+    }
+
+    private static Task ScriptAsync(HttpContext context, string script)
+    {
+        context.Response.ContentType = "text/javascript; charset=utf-8";
+        return context.Response.WriteAsync(script, context.RequestAborted);
+    }
+
+    private static Task SeeOtherAsync(HttpContext context, string path)
+    {
+        SeeOther(context, path);
+        return Task.CompletedTask;
     }
 
     private Task ShowOrderAsync(HttpContext context)

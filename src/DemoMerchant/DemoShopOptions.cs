@@ -15,6 +15,15 @@ public sealed class DemoShopOptions
 
     /// <summary>Shown in every page header and title.</summary>
     public string ShopName { get; init; } = "Demo Coffee Supply";
+
+    /// <summary>Which checkout shape the shop serves. Default <see cref="DemoVariant.SinglePage"/>.</summary>
+    public DemoVariant Variant { get; init; } = DemoVariant.SinglePage;
+
+    /// <summary>
+    /// What the <see cref="DemoVariant.PriceChange"/> variant adds to each unit price at the review step, in cents.
+    /// Default 240 ($2.40), so a $24.00 cart becomes $26.40.
+    /// </summary>
+    public long PriceIncrease { get; init; } = 240;
 }
 
 /// <summary>One product in the catalog.</summary>

@@ -7,6 +7,17 @@ namespace CheckoutAgent.DemoMerchant;
 /// Server-rendered pages. Everything that did not come from this file goes through <see cref="E"/>;
 /// the locators a recipe uses (labels, button names, test ids) are fixed here, so change them with care.
 /// </summary>
+/// <summary>Where a checkout page puts its card fields.</summary>
+internal enum CardFieldsLayout
+{
+    /// <summary>Plain inputs in the shop's own form.</summary>
+    Inline,
+    /// <summary>In a cross-origin iframe of the card processor; the form posts a token.</summary>
+    Iframe,
+    /// <summary>The form sits in an open shadow root.</summary>
+    Shadow,
+}
+
 internal sealed class ShopPages(string shopName)
 {
     private const string Style =
@@ -33,8 +44,18 @@ internal sealed class ShopPages(string shopName)
         return Layout("Products", body.ToString());
     }
 
-    public string Product(DemoProduct product, string? quantityError = null, string quantityValue = "1")
+    public string Product(DemoProduct product, string? quantityError = null, string quantityValue = "1", bool outOfStock = false)
     {
+        if (outOfStock)
+        {
+            return Layout(product.Name, $"""
+                <h1>{E(product.Name)}</h1>
+                <p>Price: <span data-testid="product-price">{Money.Format(product.Price)}</span></p>
+                <p role="status" data-testid="out-of-stock">Sold out: this item is out of stock.</p>
+                <p><a href="/">Continue shopping</a></p>
+                """);
+        }
+
         var body = $"""
             <h1>{E(product.Name)}</h1>
             <p>Price: <span data-testid="product-price">{Money.Format(product.Price)}</span></p>
@@ -71,35 +92,140 @@ internal sealed class ShopPages(string shopName)
 
     public string Checkout(
         IReadOnlyList<CartLine> lines, ShippingDetails shipping,
-        IReadOnlyDictionary<string, string> errors, string? paymentError = null)
+        IReadOnlyDictionary<string, string> errors, string? paymentError = null,
+        CardFieldsLayout layout = CardFieldsLayout.Inline, Uri? cardFrame = null)
     {
         var body = new StringBuilder("<h1>Checkout</h1>\n");
-        if (paymentError is not null)
-        {
-            body.Append($"<div role=\"alert\" data-testid=\"payment-error\">{E(paymentError)}</div>\n");
-        }
-
+        AppendPaymentError(body, paymentError);
         AppendLines(body, lines);
         body.Append($"<p>Order total: <strong data-testid=\"order-total\">{Money.Format(Total(lines))}</strong></p>\n");
 
+        var form = new StringBuilder();
         // novalidate: the server's per-field messages are what a buyer (or an agent) should see, not a browser bubble.
-        body.Append("<form method=\"post\" action=\"/checkout\" novalidate>\n<fieldset>\n<legend>Contact and shipping</legend>\n");
-        body.Append(Input(Field.Email, "Email", shipping.Email, errors, "type=\"email\" autocomplete=\"email\""));
-        body.Append(Input(Field.FullName, "Full name", shipping.FullName, errors, "autocomplete=\"name\""));
-        body.Append(Input(Field.Address, "Address", shipping.Address, errors, "autocomplete=\"street-address\""));
-        body.Append(Input(Field.City, "City", shipping.City, errors, "autocomplete=\"address-level2\""));
-        body.Append(Input(Field.PostalCode, "Postal code", shipping.PostalCode, errors, "autocomplete=\"postal-code\""));
-        body.Append(Input(Field.Country, "Country", shipping.Country, errors, "autocomplete=\"country\""));
-        body.Append("</fieldset>\n<fieldset>\n<legend>Payment</legend>\n");
+        form.Append("<form method=\"post\" action=\"/checkout\" novalidate>\n");
+        AppendShippingFields(form, shipping, errors, countrySelect: false);
+        form.Append("<fieldset>\n<legend>Payment</legend>\n");
+        if (layout == CardFieldsLayout.Iframe)
+        {
+            // The card fields live in the processor's document: this page never sees them, only a token.
+            form.Append($"""
+                <iframe title="Secure card payment" name="card-frame" data-card-frame src="{E(cardFrame!.ToString())}" width="420" height="330"></iframe>
+                <input type="hidden" name="card-token" value="">
+                <p id="card-error" class="field-error" role="alert" data-testid="card-error"></p>
 
-        // Card inputs are always rendered empty: card data never travels back to the browser.
-        body.Append(Input(Field.CardNumber, "Card number", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-number\""));
-        body.Append(Input(Field.CardExpiry, "Expiry (MM/YY)", "", errors, "autocomplete=\"cc-exp\" placeholder=\"MM/YY\""));
-        body.Append(Input(Field.CardCvc, "CVC", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-csc\""));
-        body.Append(Input(Field.CardName, "Name on card", "", errors, "autocomplete=\"cc-name\""));
-        body.Append("</fieldset>\n<button type=\"submit\">Pay now</button>\n</form>\n");
+                """);
+        }
+        else
+        {
+            AppendCardFields(form, errors);
+        }
+        form.Append("</fieldset>\n<button type=\"submit\">Pay now</button>\n</form>\n");
+
+        if (layout == CardFieldsLayout.Shadow)
+        {
+            // Declarative shadow DOM: the whole form lives in an open shadow root, so it still submits without script.
+            body.Append($"<payment-form>\n<template shadowrootmode=\"open\">\n<style>{Style}</style>\n{form}</template>\n</payment-form>\n");
+        }
+        else
+        {
+            body.Append(form);
+        }
+        if (layout == CardFieldsLayout.Iframe)
+        {
+            body.Append("<script src=\"/static/checkout.js\"></script>\n");
+        }
         return Layout("Checkout", body.ToString());
     }
+
+    public string ShippingStep(IReadOnlyList<CartLine> lines, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors)
+    {
+        var body = new StringBuilder("<h1>Shipping</h1>\n<p>Step 1 of 3</p>\n");
+        AppendLines(body, lines);
+        body.Append("<form method=\"post\" action=\"/checkout/shipping\" novalidate>\n");
+        AppendShippingFields(body, shipping, errors, countrySelect: true);
+        body.Append("<button type=\"submit\">Continue to payment</button>\n</form>\n");
+        return Layout("Shipping", body.ToString());
+    }
+
+    public string PaymentStep(IReadOnlyDictionary<string, string> errors)
+    {
+        var body = new StringBuilder("<h1>Payment</h1>\n<p>Step 2 of 3</p>\n");
+        body.Append("<form method=\"post\" action=\"/checkout/payment\" novalidate>\n<fieldset>\n<legend>Card</legend>\n");
+        AppendCardFields(body, errors);
+        body.Append("</fieldset>\n<button type=\"submit\">Continue to review</button>\n</form>\n");
+        return Layout("Payment", body.ToString());
+    }
+
+    public string ReviewStep(
+        IReadOnlyList<CartLine> lines, long unitIncrease, ShippingDetails shipping, string cardLast4, string? termsError,
+        string? paymentError = null)
+    {
+        var body = new StringBuilder("<h1>Review your order</h1>\n<p>Step 3 of 3</p>\n");
+        AppendPaymentError(body, paymentError);
+        if (unitIncrease > 0)
+        {
+            body.Append("<p role=\"status\" data-testid=\"price-notice\">Prices have changed since you added these items to your cart.</p>\n");
+        }
+        AppendLines(body, lines, unitIncrease);
+        body.Append($"""
+            <p>Ship to: {E(shipping.FullName)}, {E(shipping.Address)}, {E(shipping.City)} {E(shipping.PostalCode)}, {E(shipping.Country)}</p>
+            <p>Pay with: card •••• {E(cardLast4)}</p>
+            <p>Order total: <strong data-testid="review-total">{Money.Format(Total(lines, unitIncrease))}</strong></p>
+            <form method="post" action="/checkout/review" novalidate>
+            <input type="checkbox" id="terms" name="terms" value="yes"{ErrorAttributes("terms", termsError)}>
+            <label for="terms" style="display:inline">I agree to the terms of sale</label>
+            {FieldError("terms", termsError)}
+            <div><button type="submit">Place order</button></div>
+            </form>
+            """);
+        return Layout("Review", body.ToString());
+    }
+
+    public string CaptchaWall() =>
+        Layout("Security check", """
+            <h1>Security check</h1>
+            <div role="dialog" aria-label="Security check" data-testid="captcha-wall">
+            <p>Before you continue to checkout, prove you are not a robot.</p>
+            <input type="checkbox" id="not-a-robot"> <label for="not-a-robot" style="display:inline">I'm not a robot</label>
+            </div>
+            """);
+
+    public string ThreeDsChallenge(long amount) =>
+        Layout("Confirm it's you", $"""
+            <h1>Confirm it's you</h1>
+            <section data-testid="three-ds-challenge" aria-label="3-D Secure">
+            <p>Your bank wants to confirm this payment of {Money.Format(amount)}. Enter the code it sent to your phone.</p>
+            <label for="otp">Verification code</label>
+            <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code">
+            <button type="button" disabled>Verify</button>
+            </section>
+            """);
+
+    /// <summary>The processor's card document, framed by the shop's checkout page (another origin).</summary>
+    public static string CardFrame(string parentOrigin) => $"""
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>Secure card payment</title>
+        <style>{Style}</style>
+        </head>
+        <body data-parent-origin="{E(parentOrigin)}">
+        <form id="card-form" novalidate>
+        <label for="{Field.CardNumber}">Card number</label>
+        <input id="{Field.CardNumber}" name="{Field.CardNumber}" inputmode="numeric" autocomplete="cc-number">
+        <label for="{Field.CardExpiry}">Expiry (MM/YY)</label>
+        <input id="{Field.CardExpiry}" name="{Field.CardExpiry}" autocomplete="cc-exp" placeholder="MM/YY">
+        <label for="{Field.CardCvc}">CVC</label>
+        <input id="{Field.CardCvc}" name="{Field.CardCvc}" inputmode="numeric" autocomplete="cc-csc">
+        <label for="{Field.CardName}">Name on card</label>
+        <input id="{Field.CardName}" name="{Field.CardName}" autocomplete="cc-name">
+        </form>
+        <script src="/elements/elements.js"></script>
+        </body>
+        </html>
+
+        """;
 
     public string Confirmation(DemoOrder order, IReadOnlyDictionary<string, DemoProduct> catalog)
     {
@@ -132,14 +258,60 @@ internal sealed class ShopPages(string shopName)
     public string Problem(string title, string message) =>
         Layout(title, $"<h1>{E(title)}</h1>\n<p role=\"alert\">{E(message)}</p>\n<p><a href=\"/cart\">Back to your cart</a></p>\n");
 
-    internal static long Total(IReadOnlyList<CartLine> lines) => lines.Sum(l => l.Subtotal);
+    internal static long Total(IReadOnlyList<CartLine> lines, long unitIncrease = 0) =>
+        lines.Sum(l => l.Subtotal + (unitIncrease * l.Quantity));
 
-    private static void AppendLines(StringBuilder body, IReadOnlyList<CartLine> lines)
+    private static void AppendPaymentError(StringBuilder body, string? paymentError)
+    {
+        if (paymentError is not null)
+        {
+            body.Append($"<div role=\"alert\" data-testid=\"payment-error\">{E(paymentError)}</div>\n");
+        }
+    }
+
+    private static void AppendShippingFields(StringBuilder form, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors, bool countrySelect)
+    {
+        form.Append("<fieldset>\n<legend>Contact and shipping</legend>\n");
+        form.Append(Input(Field.Email, "Email", shipping.Email, errors, "type=\"email\" autocomplete=\"email\""));
+        form.Append(Input(Field.FullName, "Full name", shipping.FullName, errors, "autocomplete=\"name\""));
+        form.Append(Input(Field.Address, "Address", shipping.Address, errors, "autocomplete=\"street-address\""));
+        form.Append(Input(Field.City, "City", shipping.City, errors, "autocomplete=\"address-level2\""));
+        form.Append(Input(Field.PostalCode, "Postal code", shipping.PostalCode, errors, "autocomplete=\"postal-code\""));
+        if (countrySelect)
+        {
+            form.Append($"<label for=\"{Field.Country}\">Country</label>\n<select id=\"{Field.Country}\" name=\"{Field.Country}\" autocomplete=\"country\">\n");
+            foreach (var (code, name) in Countries)
+            {
+                var selected = code == shipping.Country ? " selected" : "";
+                form.Append($"<option value=\"{code}\"{selected}>{name}</option>\n");
+            }
+            form.Append("</select>\n");
+        }
+        else
+        {
+            form.Append(Input(Field.Country, "Country", shipping.Country, errors, "autocomplete=\"country\""));
+        }
+        form.Append("</fieldset>\n");
+    }
+
+    private static readonly (string Code, string Name)[] Countries =
+        [("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("DE", "Germany"), ("FR", "France")];
+
+    private static void AppendCardFields(StringBuilder form, IReadOnlyDictionary<string, string> errors)
+    {
+        // Card inputs are always rendered empty: card data never travels back to the browser.
+        form.Append(Input(Field.CardNumber, "Card number", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-number\""));
+        form.Append(Input(Field.CardExpiry, "Expiry (MM/YY)", "", errors, "autocomplete=\"cc-exp\" placeholder=\"MM/YY\""));
+        form.Append(Input(Field.CardCvc, "CVC", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-csc\""));
+        form.Append(Input(Field.CardName, "Name on card", "", errors, "autocomplete=\"cc-name\""));
+    }
+
+    private static void AppendLines(StringBuilder body, IReadOnlyList<CartLine> lines, long unitIncrease = 0)
     {
         body.Append("<table>\n<thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Quantity</th><th scope=\"col\">Price</th></tr></thead>\n<tbody>\n");
         foreach (var line in lines)
         {
-            body.Append($"<tr><td><a href=\"/products/{E(line.Product.Sku)}\">{E(line.Product.Name)}</a></td><td>{line.Quantity}</td><td>{Money.Format(line.Subtotal)}</td></tr>\n");
+            body.Append($"<tr><td><a href=\"/products/{E(line.Product.Sku)}\">{E(line.Product.Name)}</a></td><td>{line.Quantity}</td><td>{Money.Format(line.Subtotal + (unitIncrease * line.Quantity))}</td></tr>\n");
         }
 
         body.Append("</tbody>\n</table>\n");

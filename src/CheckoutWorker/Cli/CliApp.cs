@@ -11,6 +11,7 @@ public static class CliApp
     {
         DemoCommand.Create(),
         LinkSandboxCommand.Create(),
+        RecipeCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) => Create().Parse(args).InvokeAsync();

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using CheckoutAgent.DemoMerchant;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Purchases;
+using CheckoutAgent.Worker.Recipes;
 using Microsoft.Extensions.Options;
 using Serilog.Events;
 
@@ -41,18 +43,26 @@ internal static class DemoCommand
             Description = "Reach Link through this link-cli executable (the real one, or tests/LinkCliStandIn's), pointed at a " +
                           "local Link emulator over HTTP, instead of the in-process sandbox.",
         };
+        var variant = new Option<string>("--variant")
+        {
+            Description = "Which checkout the demo shop serves, each with its shipped recipe and expected outcome: " +
+                          string.Join(", ", DemoVariants.All) + " (default single-page).",
+            DefaultValueFactory = _ => DemoVariant.SinglePage.Name(),
+        };
+        variant.AcceptOnlyFromAmong([.. DemoVariants.All]);
 
         var command = new Command("demo",
             "Run one purchase end to end, offline: Link sandbox approval, a one-time card in a 0600 file, headless Chromium " +
             "checking out at a local demo shop, and the confirmed order. Needs Chromium (make demo installs it).")
         {
-            json, dataDir, approval, approvalTimeout, verbose, linkCli,
+            json, dataDir, approval, approvalTimeout, verbose, variant, linkCli,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new DemoSettings
             {
                 DataDirectory = parse.GetValue(dataDir)!,
+                Variant = DemoVariants.TryParse(parse.GetValue(variant), out var chosen) ? chosen : DemoVariant.SinglePage,
                 Approval = parse.GetValue(approval) switch
                 {
                     "deny" => SandboxApprovalMode.Deny,
@@ -82,7 +92,7 @@ internal static class DemoCommand
             var result = await DemoRunner.RunAsync(settings, asJson ? stderr : stdout, cancellationToken);
             if (asJson)
             {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(result.Outcome, PurchaseStore.Json));
+                await stdout.WriteLineAsync(OutcomeJson(result.Outcome));
             }
             else
             {
@@ -95,6 +105,18 @@ internal static class DemoCommand
             await stderr.WriteLineAsync($"checkout-agent demo: {ex.Message}");
             return (2, null);
         }
+    }
+
+    /// <summary>
+    /// The outcome as JSON, with <c>status</c> the outcome code (<c>succeeded</c>, <c>captcha_required</c>,
+    /// <c>origin_violation</c>, ...) and the purchase's own status kept as <c>purchase_status</c>.
+    /// </summary>
+    internal static string OutcomeJson(PurchaseOutcome outcome)
+    {
+        var json = JsonSerializer.SerializeToNode(outcome, PurchaseStore.Json)!.AsObject();
+        json["purchase_status"] = outcome.Status;
+        json["status"] = outcome.Status == PurchaseStatus.Succeeded ? OutcomeCodes.Succeeded : outcome.Code ?? outcome.Status;
+        return json.ToJsonString(PurchaseStore.Json);
     }
 
     private static void PrintSummary(TextWriter output, PurchaseOutcome outcome)

@@ -6,6 +6,7 @@ using CheckoutAgent.Link.Emulator;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;
+using CheckoutAgent.Worker.Recipes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog.Events;
@@ -17,7 +18,10 @@ public sealed record DemoSettings
 {
     public string DataDirectory { get; init; } = ".checkout-agent";
     public SandboxApprovalMode Approval { get; init; } = SandboxApprovalMode.Auto;
-    public string Recipe { get; init; } = "demo-shop";
+    /// <value>Which checkout shape the demo shop serves. Default <c>single-page</c>.</value>
+    public DemoVariant Variant { get; init; } = DemoVariant.SinglePage;
+    /// <value>Recipe name; null: the shipped recipe of <see cref="Variant"/> (see <see cref="DemoRunner.RecipeFor"/>).</value>
+    public string? Recipe { get; init; }
     public string Sku { get; init; } = "pour-over-dripper";
     public int Quantity { get; init; } = 1;
     /// <value>Overrides the amount asked of Link (default: the shop's price × quantity). For trying a total mismatch.</value>
@@ -42,7 +46,10 @@ public sealed record DemoLinkCli(string ExecutablePath, IReadOnlyList<string> Le
 }
 
 /// <summary>What the demo did: the outcome, plus the parts a test inspects.</summary>
-public sealed record DemoResult(PurchaseOutcome Outcome, IReadOnlyList<PurchaseEvent> Timeline, LinkSandbox Sandbox, IReadOnlyList<DemoOrder> Orders);
+/// <param name="PaymentAttempts">How many times the shop asked the issuer to authorize (approved or not).</param>
+/// <param name="CardTokenRequests">How many times a card iframe was asked to tokenize a card.</param>
+public sealed record DemoResult(PurchaseOutcome Outcome, IReadOnlyList<PurchaseEvent> Timeline, LinkSandbox Sandbox, IReadOnlyList<DemoOrder> Orders,
+    int PaymentAttempts = 0, int CardTokenRequests = 0);
 
 /// <summary>
 /// Starts the Link sandbox, the demo shop and the worker in one process, queues one purchase, reports each step
@@ -50,6 +57,22 @@ public sealed record DemoResult(PurchaseOutcome Outcome, IReadOnlyList<PurchaseE
 /// </summary>
 public static class DemoRunner
 {
+    /// <summary>The host the demo recipes name for the shop's card processor; the demo maps it to the real local origin.</summary>
+    public const string CardProcessorHost = "pay.demo.test";
+
+    /// <summary>Who buys in the demo and in <c>recipe test</c>.</summary>
+    public static Buyer SampleBuyer { get; } = new("jane.doe@example.com", "Jane Doe");
+
+    /// <summary>Where the demo and <c>recipe test</c> ship to.</summary>
+    public static ShippingAddress SampleShipping { get; } = new("Jane Doe", "510 Townsend St", null, "San Francisco", "CA", "94103", "US");
+
+    /// <summary>The shipped recipe of a variant: <c>demo-shop</c> for single-page, else <c>demo-NAME</c>.</summary>
+    public static string RecipeFor(DemoVariant variant) => variant == DemoVariant.SinglePage ? "demo-shop" : "demo-" + variant.Name();
+
+    /// <summary>The worker configuration that lets recipes reach a running demo shop's card processor.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> ShopConfiguration(DemoShop shop) =>
+        [new($"{RecipeOptions.SectionName}:OriginAliases:{CardProcessorHost}", shop.CardProcessorOrigin)];
+
     public static async Task<DemoResult> RunAsync(DemoSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
@@ -94,11 +117,11 @@ public static class DemoRunner
             progress.WriteLine($"Link sandbox ready (approval: {settings.Approval.ToString().ToLowerInvariant()})");
         }
         await using var emulatorScope = emulator;
-        var shopOptions = new DemoShopOptions();
+        var shopOptions = new DemoShopOptions { Variant = settings.Variant };
         await using var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(sandbox), ct: cancellationToken);
         var product = shopOptions.Products.FirstOrDefault(p => p.Sku == settings.Sku)
             ?? throw new ArgumentException($"The demo shop has no product '{settings.Sku}'.", nameof(settings));
-        progress.WriteLine($"Demo shop \"{shopOptions.ShopName}\" listening on {shop.BaseUrl}");
+        progress.WriteLine($"Demo shop \"{shopOptions.ShopName}\" ({settings.Variant.Name()}) listening on {shop.BaseUrl}, card processor on {shop.CardProcessorOrigin}");
 
         var hostSettings = new WorkerHostSettings { ConsoleLogLevel = settings.ConsoleLogLevel, Sandbox = sandbox };
         foreach (var (key, value) in settings.Configuration)
@@ -110,6 +133,10 @@ public static class DemoRunner
             hostSettings.Configuration[key] = value;
         }
         hostSettings.Configuration["Worker:DataDirectory"] = settings.DataDirectory;
+        foreach (var (key, value) in ShopConfiguration(shop))
+        {
+            hostSettings.Configuration[key] = value;
+        }
         // The sandbox answers at once; poll it often so the demo does not sit idle.
         hostSettings.Configuration.TryAdd("Link:ApprovalPollInterval", "00:00:00.100");
         using var host = WorkerHost.Build(hostSettings);
@@ -132,15 +159,15 @@ public static class DemoRunner
             var amount = settings.Amount ?? product.Price * settings.Quantity;
             var request = new PurchaseRequest
             {
-                Recipe = settings.Recipe,
+                Recipe = settings.Recipe ?? RecipeFor(settings.Variant),
                 MerchantUrl = shop.BaseUrl.GetLeftPart(UriPartial.Authority),
                 Items = [new PurchaseItem(product.Name, settings.Quantity, product.Price, shop.ProductUrl(product.Sku).ToString())],
                 Amount = amount,
                 Currency = "usd",
                 Context = $"Buying {settings.Quantity} x {product.Name} ({Money.Format(amount, "usd")}) from the local {shopOptions.ShopName} shop " +
                           "for the CheckoutAgent demo: a one-time sandbox purchase, shipped to Jane Doe in San Francisco. No real money moves.",
-                Buyer = new Buyer("jane.doe@example.com", "Jane Doe"),
-                Shipping = new ShippingAddress("Jane Doe", "510 Townsend St", null, "San Francisco", "CA", "94103", "US"),
+                Buyer = SampleBuyer,
+                Shipping = SampleShipping,
             };
             var purchase = await host.Services.GetRequiredService<PurchaseQueue>().EnqueueAsync(request, cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -155,7 +182,7 @@ public static class DemoRunner
             }
             var record = await store.GetAsync(purchase.Id, cancellationToken);
             var timeline = await store.GetTimelineAsync(purchase.Id, cancellationToken);
-            return new DemoResult(record!.Outcome!, timeline, sandbox, shop.Orders);
+            return new DemoResult(record!.Outcome!, timeline, sandbox, shop.Orders, shop.PaymentAttempts, shop.CardTokenRequests);
         }
         finally
         {

@@ -56,6 +56,9 @@ public static class WorkerHost
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LinkOptions>().BindConfiguration(LinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BrowserOptions>().BindConfiguration(BrowserOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RecipeOptions>().BindConfiguration(RecipeOptions.SectionName)
+            .Validate(o => o.Problems().Count == 0, "Recipes:OriginAliases: keys must be hosts ending in .test or .localhost, values origins like http://127.0.0.1:43122")
+            .ValidateOnStart();
 
         var database = new CheckoutDatabase(worker.DatabasePath);
         services.AddSingleton(TimeProvider.System);

@@ -92,6 +92,8 @@ public sealed record PurchaseOutcome
     [JsonPropertyName("card_brand")] public string? CardBrand { get; init; }
     [JsonPropertyName("card_last4")] public string? CardLast4 { get; init; }
     [JsonPropertyName("screenshot_path")] public string? ScreenshotPath { get; init; }
+    /// <value>When a checkout stopped short: the page's address (no query), title and the start of its text, card-like numbers masked.</value>
+    [JsonPropertyName("page")] public string? Page { get; init; }
     [JsonPropertyName("timings")] public IReadOnlyList<Timing> Timings { get; init; } = [];
 }
 

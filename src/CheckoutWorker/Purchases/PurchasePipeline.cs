@@ -218,6 +218,7 @@ public sealed class PurchasePipeline(
             OrderNumber = result.OrderNumber,
             ChargedTotal = result.ChargedTotal,
             ScreenshotPath = result.ScreenshotPath,
+            Page = result.PageState,
             Timings = timings,
         }, cancelSpendRequest: !result.Submitted, cancellationToken);
     }
@@ -331,7 +332,7 @@ public sealed class PurchasePipeline(
     /// <summary>Card file errors name the file; where the card lives is nobody's business outside the worker.</summary>
     private string WithoutCardPath(string message) => message.Replace(vault.Directory, "<card folder>", StringComparison.Ordinal);
 
-    private static Dictionary<string, string> TemplateValues(PurchaseRequest request, string merchantUrl)
+    internal static Dictionary<string, string> TemplateValues(PurchaseRequest request, string merchantUrl)
     {
         var first = request.Items[0];
         return new Dictionary<string, string>(StringComparer.Ordinal)
@@ -352,6 +353,9 @@ public sealed class PurchasePipeline(
             ["job.product_url"] = first.ProductUrl ?? merchantUrl,
             ["job.quantity"] = first.Quantity.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["job.item_name"] = first.Name,
+            ["job.item_count"] = request.Items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["job.line_items"] = string.Join("; ", request.Items.Select(i => $"{i.Quantity} x {i.Name}")),
+            ["job.product_urls"] = string.Join(" ", request.Items.Select(i => i.ProductUrl).OfType<string>()),
         };
     }
 }

@@ -19,6 +19,14 @@ public sealed class RecipeException : Exception
 public static class RecipeLoader
 {
     private static readonly string[] LocatorKeys = ["role", "label", "text", "test_id", "css"];
+    private static readonly string[] ScopeKeys = ["frame", "shadow"];
+    private static readonly string[] FrameKeys = ["title", "name", "src", "css"];
+    private static readonly string[] WaitKeys = ["url", "network_idle"];
+
+    /// <summary>Every step kind, in the order the guide lists them.</summary>
+    public static readonly IReadOnlyList<string> StepKinds = ["navigate", "click", "fill", "select", "check", "wait_for", "assert_total", "submit"];
+
+    private static string KnownKinds => string.Join(", ", StepKinds);
 
     /// <summary>Loads <c>NAME.yaml</c> (or <c>.yml</c>) from a recipes folder.</summary>
     public static Recipe LoadByName(string recipesDirectory, string name)
@@ -171,7 +179,7 @@ public static class RecipeLoader
         var kinds = step.Children.Keys.Select(k => reader.Scalar(k, "step key")).Where(k => k != "timeout").ToList();
         if (kinds.Count != 1)
         {
-            throw reader.Error(step, $"{where} must have exactly one action (navigate, click, fill, wait_for, assert_total, submit); found {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))}");
+            throw reader.Error(step, $"{where} must have exactly one action ({KnownKinds}); found {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))}");
         }
         var kind = kinds[0];
         where = $"step {number} ({kind})";
@@ -188,7 +196,6 @@ public static class RecipeLoader
             case "navigate":
                 return new NavigateStep(number, line, timeout, reader.Template(body, where, cardAllowed: false));
             case "click":
-            case "wait_for":
             case "assert_total":
             case "submit":
             {
@@ -200,10 +207,74 @@ public static class RecipeLoader
                 return kind switch
                 {
                     "click" => new ClickStep(number, line, timeout, target),
-                    "wait_for" => new WaitForStep(number, line, timeout, target),
                     "assert_total" => new AssertTotalStep(number, line, timeout, target),
                     _ => new SubmitStep(number, line, timeout, target),
                 };
+            }
+            case "wait_for":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator ({{ test_id: review }}), a URL ({{ url: \"**/review\" }}) or {{ network_idle: true }}");
+                }
+                var has = WaitKeys.Where(k => map.Children.ContainsKey(new YamlScalarNode(k))).ToList();
+                if (has.Count > 0)
+                {
+                    if (has.Count > 1 || map.Children.Count > 1)
+                    {
+                        throw reader.Error(map, $"{where} waits for one thing: a locator, a url, or network_idle; found {string.Join(", ", map.Children.Keys.Select(k => reader.Scalar(k, "key")))}");
+                    }
+                    var valueNode = map.Children.Values.Single();
+                    if (has[0] == "url")
+                    {
+                        return new WaitForStep(number, line, timeout, null, Url: reader.Literal(valueNode, where, "url"));
+                    }
+                    return reader.Scalar(valueNode, $"{where} network_idle") == "true"
+                        ? new WaitForStep(number, line, timeout, null, NetworkIdle: true)
+                        : throw reader.Error(valueNode, $"{where}: network_idle can only be true");
+                }
+                var hidden = false;
+                if (map.Children.TryGetValue(new YamlScalarNode("state"), out var stateNode))
+                {
+                    var state = reader.Scalar(stateNode, $"{where} state");
+                    hidden = state switch
+                    {
+                        "visible" => false,
+                        "hidden" => true,
+                        _ => throw reader.Error(stateNode, $"{where}: state '{state}' must be visible or hidden"),
+                    };
+                }
+                return new WaitForStep(number, line, timeout, reader.Locator(map, where, ["state"]), Hidden: hidden);
+            }
+            case "select":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator and a value, e.g. {{ label: Country, value: \"${{shipping.country}}\" }}");
+                }
+                var value = map.Children.TryGetValue(new YamlScalarNode("value"), out var valueNode)
+                    ? reader.Template(valueNode, where, cardAllowed: false)
+                    : throw reader.Error(map, $"{where} has no value: add value: (the option's value or its visible text)");
+                return new SelectStep(number, line, timeout, reader.Locator(map, where, ["value"]), value);
+            }
+            case "check":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator, e.g. {{ label: I agree to the terms }}");
+                }
+                var isChecked = true;
+                if (map.Children.TryGetValue(new YamlScalarNode("checked"), out var checkedNode))
+                {
+                    var text = reader.Scalar(checkedNode, $"{where} checked");
+                    isChecked = text switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        _ => throw reader.Error(checkedNode, $"{where}: checked must be true or false"),
+                    };
+                }
+                return new CheckStep(number, line, timeout, reader.Locator(map, where, ["checked"]), isChecked);
             }
             case "fill":
             {
@@ -217,7 +288,7 @@ public static class RecipeLoader
                 return new FillStep(number, line, timeout, reader.Locator(map, where, ["value"]), value);
             }
             default:
-                throw reader.Error(step, $"{where}: unknown action '{kind}'; known: navigate, click, fill, wait_for, assert_total, submit (there is no script or eval step)");
+                throw reader.Error(step, $"{where}: unknown action '{kind}'; known: {KnownKinds} (there is no script or eval step)");
         }
     }
 
@@ -290,40 +361,73 @@ public static class RecipeLoader
         /// <summary>A locator: exactly one of role/label/text/test_id/css; <c>name</c> only with role.</summary>
         public LocatorSpec Locator(YamlMappingNode map, string where, string[] extraKeys)
         {
-            CheckKeys(map, where, [.. LocatorKeys, "name", .. extraKeys]);
+            CheckKeys(map, where, [.. LocatorKeys, "name", .. ScopeKeys, .. extraKeys]);
             var found = LocatorKeys.Where(k => map.Children.ContainsKey(new YamlScalarNode(k))).ToList();
             if (found.Count != 1)
             {
                 throw Error(map, $"{where}: a locator needs exactly one of {string.Join(", ", LocatorKeys)}; found {(found.Count == 0 ? "none" : string.Join(", ", found))}");
             }
-            string? Get(string key)
-            {
-                if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node))
-                {
-                    return null;
-                }
-                var value = Scalar(node, $"{where} {key}");
-                // Locators never carry placeholders: a card value must not become part of a selector or text match.
-                if (value.Contains("${", StringComparison.Ordinal))
-                {
-                    try
-                    {
-                        Recipes.Template.Parse(value, cardAllowed: false);
-                    }
-                    catch (FormatException ex)
-                    {
-                        throw Error(node, $"{where} {key}: {ex.Message}");
-                    }
-                    throw Error(node, $"{where} {key}: locators are literal text; placeholders are allowed only in navigate and fill values");
-                }
-                return value;
-            }
-            var name = Get("name");
+            string? Get(YamlMappingNode from, string key) =>
+                from.Children.TryGetValue(new YamlScalarNode(key), out var node) ? Literal(node, where, key) : null;
+            var name = Get(map, "name");
             if (name is not null && found[0] != "role")
             {
                 throw Error(map, $"{where}: 'name' goes with 'role' only (e.g. {{ role: button, name: Pay now }})");
             }
-            return new LocatorSpec(Get("role"), name, Get("label"), Get("text"), Get("test_id"), Get("css"));
+            var frames = new List<FrameSpec>();
+            if (map.Children.TryGetValue(new YamlScalarNode("frame"), out var frameNode))
+            {
+                IEnumerable<YamlNode> path = frameNode is YamlSequenceNode list ? list.Children : [frameNode];
+                foreach (var entry in path)
+                {
+                    if (entry is not YamlMappingNode frameMap)
+                    {
+                        throw Error(entry, $"{where}: frame must be {{ title: ... }}, {{ name: ... }}, {{ src: ... }} or {{ css: ... }}, or a list of them (outermost first)");
+                    }
+                    CheckKeys(frameMap, $"{where} frame", FrameKeys);
+                    var frameKeys = FrameKeys.Where(k => frameMap.Children.ContainsKey(new YamlScalarNode(k))).ToList();
+                    if (frameKeys.Count != 1)
+                    {
+                        throw Error(frameMap, $"{where}: a frame is found by exactly one of {string.Join(", ", FrameKeys)}; found {(frameKeys.Count == 0 ? "none" : string.Join(", ", frameKeys))}");
+                    }
+                    frames.Add(new FrameSpec(Get(frameMap, "title"), Get(frameMap, "name"), Get(frameMap, "src"), Get(frameMap, "css")));
+                }
+                if (frames.Count == 0)
+                {
+                    throw Error(frameNode, $"{where}: frame is an empty list; leave it out to search the page itself");
+                }
+            }
+            return new LocatorSpec(Get(map, "role"), name, Get(map, "label"), Get(map, "text"), Get(map, "test_id"), Get(map, "css"))
+            {
+                Frames = frames,
+                Shadow = Get(map, "shadow"),
+            };
+        }
+
+        /// <summary>
+        /// A literal scalar. Locators, frames and URLs to wait for never carry placeholders: a card value must not
+        /// become part of a selector, text match or URL.
+        /// </summary>
+        public string Literal(YamlNode node, string where, string key)
+        {
+            var value = Scalar(node, $"{where} {key}");
+            if (value.Contains("${", StringComparison.Ordinal))
+            {
+                try
+                {
+                    Recipes.Template.Parse(value, cardAllowed: false);
+                }
+                catch (FormatException ex)
+                {
+                    throw Error(node, $"{where} {key}: {ex.Message}");
+                }
+                throw Error(node, $"{where} {key}: this is literal text; placeholders are allowed only in navigate, fill and select values");
+            }
+            if (value.Length == 0)
+            {
+                throw Error(node, $"{where} {key}: must not be empty");
+            }
+            return value;
         }
     }
 }

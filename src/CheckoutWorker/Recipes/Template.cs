@@ -26,6 +26,7 @@ public sealed partial class Template
         "buyer.email", "buyer.name", "buyer.phone",
         "shipping.name", "shipping.line1", "shipping.line2", "shipping.city", "shipping.state", "shipping.postal_code", "shipping.country",
         "job.amount", "job.currency", "job.merchant_url", "job.product_url", "job.quantity", "job.item_name",
+        "job.item_count", "job.line_items", "job.product_urls",
     };
 
     [GeneratedRegex(@"\$\{([^}]*)\}", RegexOptions.CultureInvariant)]

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Worker.Cli;
+using CheckoutAgent.Worker.Demo;
+using CheckoutAgent.Worker.Purchases;
+using Serilog.Events;
+
+namespace CheckoutAgent.Tests.EndToEnd;
+
+/// <summary>
+/// Every demo shop variant, bought from with its shipped recipe in headless Chromium through the real worker: each must
+/// end in its own outcome, with the side effects that outcome implies, and write the issued card nowhere. Console
+/// capture is process-wide, so these run alone.
+/// </summary>
+[Category("Browser")]
+[NonParallelizable]
+public class DemoVariantTests : DataDirectoryTest
+{
+    /// <summary>What must be true after a variant's run.</summary>
+    public sealed record Expectation(string Variant, string Status, bool Clicked, int PaymentAttempts, bool Typed)
+    {
+        public override string ToString() => Variant;
+    }
+
+    public static readonly Expectation[] Expectations =
+    [
+        new("single-page", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("multi-step", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("iframe-card", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("shadow-dom", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("three-ds", "three_ds_required", Clicked: true, PaymentAttempts: 0, Typed: true),
+        new("captcha", "captcha_required", Clicked: false, PaymentAttempts: 0, Typed: false),
+        new("decline", "card_declined", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("out-of-stock", "out_of_stock", Clicked: false, PaymentAttempts: 0, Typed: false),
+        new("price-change", "total_mismatch", Clicked: false, PaymentAttempts: 0, Typed: true),
+        new("foreign-iframe", "origin_violation", Clicked: false, PaymentAttempts: 0, Typed: false),
+    ];
+
+    [TestCaseSource(nameof(Expectations))]
+    public async Task Variant_EndsInItsOutcome_AndWritesTheCardNowhere(Expectation expected)
+    {
+        Assert.That(DemoVariants.TryParse(expected.Variant, out var variant), Is.True);
+        var started = DateTime.UtcNow.AddSeconds(-1);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var (originalOut, originalError) = (Console.Out, Console.Error);
+        (int ExitCode, DemoResult? Result) run;
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            run = await DemoCommand.ExecuteAsync(
+                new DemoSettings { DataDirectory = DataDirectory, Variant = variant, ConsoleLogLevel = LogEventLevel.Verbose },
+                asJson: true, Console.Out, Console.Error, CancellationToken.None);
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
+        }
+
+        Assert.That(run.Result, Is.Not.Null, stderr.ToString());
+        var result = run.Result!;
+        using var json = JsonDocument.Parse(stdout.ToString());
+        Assert.That(json.RootElement.GetProperty("status").GetString(), Is.EqualTo(expected.Status), result.Outcome.Message);
+        Assert.That(run.ExitCode, Is.EqualTo(expected.Status == "succeeded" ? 0 : 1));
+        Assert.That(result.Timeline.Count(e => e.Kind == PurchaseStatus.Submitting), Is.EqualTo(expected.Clicked ? 1 : 0), "final clicks");
+        Assert.That(result.PaymentAttempts, Is.EqualTo(expected.PaymentAttempts), "payment attempts the shop saw");
+        Assert.That(result.Orders, Has.Count.EqualTo(expected.Status == "succeeded" ? 1 : 0));
+        if (expected.Status == "succeeded")
+        {
+            Assert.That(result.Outcome.OrderNumber, Is.EqualTo(result.Orders[0].OrderNumber));
+            Assert.That(result.Outcome.ChargedTotal, Is.EqualTo("$24.00"));
+        }
+        if (!expected.Typed)
+        {
+            Assert.That(result.Timeline.Any(e => e.Kind == "step" && e.Message.Contains("${card.", StringComparison.Ordinal)), Is.False,
+                "no card step may have run");
+            Assert.That(result.CardTokenRequests, Is.Zero, "no card frame may have received a card");
+        }
+        Assert.That(result.Outcome.ScreenshotPath, Does.Exist);
+
+        var card = result.Sandbox.IssuedCards.Single();
+        var scanner = new LeakScanner(card.Number, card.Cvc, card.ExpMonth, card.ExpYear);
+        scanner.ScanText("stdout", stdout.ToString());
+        scanner.ScanText("stderr", stderr.ToString());
+        scanner.ScanText("timeline", string.Join('\n', result.Timeline.Select(e => $"{e.Kind} {e.Message}")));
+        var scanned = scanner.ScanDirectory(DataDirectory);
+        scanner.ScanDirectory(Path.GetTempPath(), since: started);
+        scanner.ScanDirectory(CardDirectory);
+        Assert.That(scanner.Findings, Is.Empty);
+        Assert.That(scanned, Is.GreaterThanOrEqualTo(3), "the database, a log file and the screenshot must have been scanned");
+        Assert.That(stderr.ToString(), Does.Contain("Purchase"), "verbose logs reached the console, so the console was really scanned");
+    }
+}
