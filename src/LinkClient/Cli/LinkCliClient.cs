@@ -273,10 +273,13 @@ public sealed class LinkCliClient : ILinkClient
         cancellationToken.ThrowIfCancellationRequested();
         var arguments = new List<string>(command.Count + 4);
         arguments.AddRange(command);
-        foreach (var argument in command)
+        for (var i = 0; i < command.Count; i++)
         {
+            var argument = command[i];
             // The arguments of a process are visible to every user on the machine (ps, /proc): never a card number there.
-            if (CliTextMasker.Mask(argument) != argument)
+            // The card file path is ours (a temp or data directory whose name may hold long digit runs, e.g. a GUID).
+            var isPath = i > 0 && command[i - 1] == "--output-file";
+            if (!isPath && CliTextMasker.Mask(argument) != argument)
             {
                 throw new LinkException(LinkErrorCodes.InvalidRequest,
                     $"An argument for '{command[0]} {command[1]}' holds what looks like a card number; card data is never passed to link-cli.");

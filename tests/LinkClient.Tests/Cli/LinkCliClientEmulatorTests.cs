@@ -88,9 +88,14 @@ public sealed class LinkCliClientEmulatorTests
         var created = await _client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
         Assert.That(created.Status, Is.EqualTo(SpendRequestStatus.PendingApproval));
 
+        // The person answers only after the client has seen two rounds end in POLLING_TIMEOUT (however slow the machine).
         var approver = Task.Run(async () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(3.5));
+            var giveUp = DateTimeOffset.UtcNow.AddSeconds(60);
+            while (_runner.TimedOutRounds < 2 && DateTimeOffset.UtcNow < giveUp)
+            {
+                await Task.Delay(50);
+            }
             _emulator.Sandbox.Approve(created.Id);
         });
         var approved = await _client.WaitForApprovalAsync(created.Id, CardPath(), TimeSpan.FromMilliseconds(300), DateTimeOffset.UtcNow.AddSeconds(60), CancellationToken.None);
@@ -98,7 +103,8 @@ public sealed class LinkCliClientEmulatorTests
 
         Assert.That(approved.Status, Is.EqualTo(SpendRequestStatus.Approved));
         Assert.That(_runner.Runs.Count(r => r.Arguments.Contains("retrieve")), Is.GreaterThanOrEqualTo(3), "several one-second rounds");
-        Assert.That(_runner.Runs.Count(r => r.Result.Stdout.Contains("POLLING_TIMEOUT", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(2));
+        Assert.That(_runner.TimedOutRounds, Is.GreaterThanOrEqualTo(2));
+        Assert.That(_runner.Runs.Where(r => r.Arguments.Contains("retrieve")).Select(r => r.Arguments[2]), Is.All.EqualTo(created.Id));
         Assert.That(_runner.Runs.Count(r => r.Arguments.Contains("create")), Is.EqualTo(1));
         Assert.That(_emulator.Sandbox.SpendRequestCount, Is.EqualTo(1));
         Assert.That(File.Exists(CardPath()), Is.True);
@@ -347,6 +353,17 @@ public sealed class LinkCliClientEmulatorTests
     private sealed class RecordingRunner(ICliRunner inner) : ICliRunner
     {
         public List<RecordedRun> Runs { get; } = [];
+
+        public int TimedOutRounds
+        {
+            get
+            {
+                lock (Runs)
+                {
+                    return Runs.Count(r => r.Result.Stdout.Contains("\"POLLING_TIMEOUT\"", StringComparison.Ordinal));
+                }
+            }
+        }
 
         public async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
         {

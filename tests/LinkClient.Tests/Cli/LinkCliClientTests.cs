@@ -191,6 +191,26 @@ public sealed class LinkCliClientTests
         Assert.That(runner.Calls, Is.Empty);
     }
 
+    [Test]
+    public async Task A_card_file_path_with_long_digit_runs_is_passed_unchanged()
+    {
+        // A GUID-named directory can hold a Luhn-valid run of 13+ digits; the path is ours, not card data.
+        var directory = Path.Combine(Path.GetTempPath(), "linkclient-tests-4242424242424242");
+        var file = Path.Combine(directory, "c.json");
+        var runner = new ScriptedRunner(_ => new CliRun(0, Approved(file), ""));
+        var client = new LinkCliClient(new LinkCliOptions(), runner, null);
+        try
+        {
+            await client.WaitForApprovalAsync("lsrq_1", file, TimeSpan.FromSeconds(1), DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Assert.That(runner.Calls.Single(), Does.Contain(file));
+    }
+
     private static string TimeoutOf(IReadOnlyList<string> call) => call[call.ToList().IndexOf("--timeout") + 1];
 
     private sealed class ScriptedRunner(Func<IReadOnlyList<string>, CliRun> answer) : ICliRunner
