@@ -1,3 +1,4 @@
+using CheckoutAgent.Link;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Parsing;

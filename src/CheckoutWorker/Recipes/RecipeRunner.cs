@@ -1,3 +1,4 @@
+using CheckoutAgent.Link;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;

@@ -279,7 +279,7 @@ public sealed class LinkCliClient : ILinkClient
             // The arguments of a process are visible to every user on the machine (ps, /proc): never a card number there.
             // The card file path is ours (a temp or data directory whose name may hold long digit runs, e.g. a GUID).
             var isPath = i > 0 && command[i - 1] == "--output-file";
-            if (!isPath && CliTextMasker.Mask(argument) != argument)
+            if (!isPath && CardNumberMasker.Mask(argument) != argument)
             {
                 throw new LinkException(LinkErrorCodes.InvalidRequest,
                     $"An argument for '{command[0]} {command[1]}' holds what looks like a card number; card data is never passed to link-cli.");
@@ -308,7 +308,7 @@ public sealed class LinkCliClient : ILinkClient
             && error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String)
         {
             var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? "" : "";
-            throw new LinkException(Refine(code.GetString()!, message), CliTextMasker.Mask(message));
+            throw new LinkException(Refine(code.GetString()!, message), CardNumberMasker.Mask(message));
         }
         throw new LinkException(LinkErrorCodes.CliUnavailable, Invariant(
             $"link-cli {name.Trim()} failed with exit code {run.ExitCode} and no error JSON. stderr: {Excerpt(run.Stderr)} stdout: {Excerpt(run.Stdout)}"));
@@ -361,7 +361,7 @@ public sealed class LinkCliClient : ILinkClient
     private static string Excerpt(string text)
     {
         var trimmed = text.Trim();
-        var masked = CliTextMasker.Mask(trimmed.Length > 500 ? trimmed[..500] + "…" : trimmed);
+        var masked = CardNumberMasker.Mask(trimmed.Length > 500 ? trimmed[..500] + "…" : trimmed);
         return masked.Length == 0 ? "(empty)" : masked;
     }
 

@@ -1,3 +1,4 @@
+using CheckoutAgent.Link;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
 

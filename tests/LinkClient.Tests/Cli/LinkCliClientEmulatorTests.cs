@@ -340,7 +340,7 @@ public sealed class LinkCliClientEmulatorTests
         var texts = _runner.Runs.SelectMany(r => new[] { r.Result.Stdout, r.Result.Stderr }).Concat(surfaced).ToList();
         foreach (var text in texts)
         {
-            Assert.That(CliTextMasker.Mask(text), Is.EqualTo(text), "a Luhn-valid card-like number appeared");
+            Assert.That(CardNumberMasker.Mask(text), Is.EqualTo(text), "a Luhn-valid card-like number appeared");
             if (cardNumber is not null)
             {
                 Assert.That(text, Does.Not.Contain(cardNumber));

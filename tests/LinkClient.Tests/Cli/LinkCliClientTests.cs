@@ -175,7 +175,7 @@ public sealed class LinkCliClientTests
 
         var error = Assert.ThrowsAsync<LinkException>(() => client.RetrieveSpendRequestAsync("lsrq_1", CancellationToken.None));
 
-        Assert.That(error!.Message, Does.Not.Contain("4242424242424242").And.Contain("ends 4242"));
+        Assert.That(error!.Message, Does.Not.Contain("4242424242424242").And.Contain("•••• 4242"));
     }
 
     [Test]

@@ -1,15 +1,17 @@
 using System.Text;
 
-namespace CheckoutAgent.Link.Cli;
+namespace CheckoutAgent.Link;
 
 /// <summary>
-/// Defence in depth for text that came from the CLI (stdout, stderr) and goes into exception messages: every run of
-/// digits (single spaces or dashes allowed between them) that holds a Luhn-valid stretch of 13 to 19 digits is
-/// replaced whole, keeping only its last 4. Runs longer than 19 digits are checked window by window, so padding a
-/// card number with more digits does not hide it.
+/// The one masker for text that might hold a card number by mistake: log events (the worker's masking stage), CLI
+/// output quoted in exceptions, page text and Playwright messages. Every run of digits (single spaces or dashes
+/// allowed between them) that holds a Luhn-valid stretch of 13 to 19 digits is replaced whole by <c>•••• 1234</c>,
+/// keeping only the run's last 4. Runs longer than 19 digits are checked window by window, so padding a card number
+/// with more digits does not hide it. A second wall: card values are never meant to reach text at all.
 /// </summary>
-internal static class CliTextMasker
+public static class CardNumberMasker
 {
+    /// <summary>The text with every run holding a Luhn-valid 13-19 digit card number replaced by <c>•••• 1234</c>.</summary>
     public static string Mask(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -51,7 +53,7 @@ internal static class CliTextMasker
             var run = digits.ToString();
             if (HoldsCardNumber(run))
             {
-                result.Append("[card number removed, ends ").Append(run[^4..]).Append(']');
+                result.Append("•••• ").Append(run[^4..]);
             }
             else
             {
