@@ -29,6 +29,14 @@ internal static class LinkSandboxCommand
             Description = "Where to listen (default http://127.0.0.1:8377; use port 0 for any free port). Loopback only unless you mean it.",
             DefaultValueFactory = _ => "http://127.0.0.1:8377",
         };
+        urls.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>() ?? "";
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
+            {
+                result.AddError($"--urls must be an http URL with a host and port and no path, e.g. http://127.0.0.1:8377; got '{text}'.");
+            }
+        });
         var approval = new Option<string>("--approval")
         {
             Description = "How spend requests are answered: manual (a person approves on the approval page or with 'link-sandbox approve'), auto, deny, or expire:SECONDS (nobody answers; the request expires after SECONDS).",
@@ -114,9 +122,10 @@ internal static class LinkSandboxCommand
             }
             await using (server)
             {
-                var auth = Path.GetFullPath(parse.GetValue(authFile)!);
-                Directory.CreateDirectory(Path.GetDirectoryName(auth)!);
-                server.WriteAuthFile(auth);
+                var requested = Path.GetFullPath(parse.GetValue(authFile)!);
+                Directory.CreateDirectory(Path.GetDirectoryName(requested)!);
+                // As link-cli does, a path without .json gets it appended: print the file actually written.
+                var auth = server.WriteAuthFile(requested);
                 var api = server.ApiBaseUrl.ToString().TrimEnd('/');
                 Console.WriteLine($"Link emulator listening on {api} (approval: {parse.GetValue(approval)}, cap {Money(options.Sandbox.MaxAmount)})");
                 Console.WriteLine();

@@ -71,7 +71,7 @@ public static class WorkerHost
         services.AddSingleton<RecipeRunner>();
 
         // link-cli's settings live under Link:Cli (ExecutablePath, LeadingArguments, AuthFile, ApiBaseUrl, AuthBaseUrl, ...).
-        services.AddOptions<LinkCliOptions>().BindConfiguration(LinkOptions.SectionName + ":Cli").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LinkCliOptions>().BindConfiguration(LinkCliOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sandbox ?? new LinkSandbox(new LinkSandboxOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILinkClient>(sp => sp.GetRequiredService<IOptions<LinkOptions>>().Value.Transport switch
         {

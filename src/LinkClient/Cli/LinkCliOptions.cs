@@ -6,7 +6,7 @@ namespace CheckoutAgent.Link.Cli;
 public sealed class LinkCliOptions
 {
     /// <summary>Configuration section the worker binds these options from.</summary>
-    public const string SectionName = "LinkCli";
+    public const string SectionName = "Link:Cli";
 
     /// <value>The executable: a name looked up on PATH or an absolute path. Default <c>link-cli</c> (installed with
     /// <c>npm install -g @stripe/link-cli</c>).</value>

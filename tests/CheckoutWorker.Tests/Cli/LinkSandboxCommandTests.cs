@@ -75,6 +75,16 @@ public class LinkSandboxCommandTests : DataDirectoryTest
         Assert.That(error, Does.Contain(message));
     }
 
+    [TestCase("garbage")]
+    [TestCase("https://127.0.0.1:8377")]
+    [TestCase("http://127.0.0.1:8377/v1")]
+    public void Serve_refuses_a_listen_url_it_cannot_use_with_the_option_named(string urls)
+    {
+        var parse = CliApp.Create().Parse(["link-sandbox", "serve", "--urls", urls]);
+
+        Assert.That(parse.Errors.Select(e => e.Message), Has.One.Contains("--urls must be an http URL").And.Contains(urls));
+    }
+
     [Test]
     public async Task Serve_prints_the_settings_that_let_link_cli_use_it()
     {

@@ -316,7 +316,7 @@ public sealed class LinkCliClientEmulatorTests
         var error = Assert.ThrowsAsync<LinkException>(() => client.ListPaymentMethodsAsync(CancellationToken.None));
 
         Assert.That(error!.Code, Is.EqualTo(LinkErrorCodes.CliUnavailable));
-        Assert.That(error.Message, Does.Contain("npm install -g @stripe/link-cli").And.Contain("LinkCli:ExecutablePath"));
+        Assert.That(error.Message, Does.Contain("npm install -g @stripe/link-cli").And.Contain("Link:Cli:ExecutablePath"));
     }
 
     [Test]
