@@ -139,8 +139,15 @@ public static class OutcomeCodes
 
     /// <summary>A dry run reached the submit step and stopped there, as asked: nothing was submitted.</summary>
     public const string ReadyToSubmit = "ready_to_submit";
+    public const string CardDeclined = "card_declined";
+    public const string CaptchaRequired = "captcha_required";
+    public const string ThreeDsRequired = "three_ds_required";
+    public const string OutOfStock = "out_of_stock";
+    public const string LoginRequired = "login_required";
+    public const string TotalMismatch = "total_mismatch";
+
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
-        Succeeded, "card_declined", "captcha_required", "three_ds_required", "out_of_stock", "login_required", "total_mismatch",
+        Succeeded, CardDeclined, CaptchaRequired, ThreeDsRequired, OutOfStock, LoginRequired, TotalMismatch,
     };
 }

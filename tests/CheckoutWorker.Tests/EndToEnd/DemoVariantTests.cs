@@ -36,6 +36,17 @@ public class DemoVariantTests : DataDirectoryTest
         new("foreign-iframe", "origin_violation", Clicked: false, PaymentAttempts: 0, Typed: false),
     ];
 
+    private static readonly Dictionary<string, string> ReportFor = new(StringComparer.Ordinal)
+    {
+        ["succeeded"] = "success:",
+        ["three_ds_required"] = "blocked:3ds_challenge",
+        ["captcha_required"] = "blocked:captcha",
+        ["card_declined"] = "blocked:payment_declined",
+        ["out_of_stock"] = "abandoned:out_of_stock",
+        ["total_mismatch"] = "abandoned:total_mismatch",
+        ["origin_violation"] = "blocked:origin_violation",
+    };
+
     [TestCaseSource(nameof(Expectations))]
     public async Task Variant_EndsInItsOutcome_AndWritesTheCardNowhere(Expectation expected)
     {
@@ -67,6 +78,9 @@ public class DemoVariantTests : DataDirectoryTest
         Assert.That(result.Timeline.Count(e => e.Kind == PurchaseStatus.Submitting), Is.EqualTo(expected.Clicked ? 1 : 0), "final clicks");
         Assert.That(result.PaymentAttempts, Is.EqualTo(expected.PaymentAttempts), "payment attempts the shop saw");
         Assert.That(result.Orders, Has.Count.EqualTo(expected.Status == "succeeded" ? 1 : 0));
+        // What Link is told once a card was in hand: the outcome, and what blocked it.
+        var reported = result.Sandbox.Observations.Single();
+        Assert.That($"{reported.Outcome}:{string.Join(',', reported.Tags)}", Is.EqualTo(ReportFor[expected.Status]));
         if (expected.Status == "succeeded")
         {
             Assert.That(result.Outcome.OrderNumber, Is.EqualTo(result.Orders[0].OrderNumber));
