@@ -1,3 +1,4 @@
+using CheckoutAgent.Link.Sandbox;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -89,7 +90,7 @@ public sealed partial class LinkEmulatorServer
         {
             _challenges.TryRemove(stale, out _);
         }
-        var id = "ch_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var id = SandboxIds.New("ch_", 24);
         var expiresAt = now + ChallengeLifetime;
         _challenges[id] = new DemoChallenge(amount, currency, expiresAt);
         var request = new JsonObject

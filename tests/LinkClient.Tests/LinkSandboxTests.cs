@@ -20,7 +20,7 @@ public class LinkSandboxTests
 
         var request = sandbox.Create(TestData.Card(requestApproval: false));
 
-        Assert.That(request.Id, Does.Match("^lsrq_[0-9a-f]{24}$"));
+        Assert.That(request.Id, Does.Match("^lsrq_[0-9A-Za-z]{24}$"));
         Assert.That(request.Status, Is.EqualTo(SpendRequestStatus.Created));
         Assert.That(request.CardLast4, Is.Null);
         Assert.That(request.ExpiresAt, Is.EqualTo(_time.GetUtcNow() + TimeSpan.FromMinutes(30)));
