@@ -12,6 +12,10 @@ public static class CliApp
         DemoCommand.Create(),
         LinkSandboxCommand.Create(),
         RecipeCommand.Create(),
+        ServeCommand.Create(),
+        AgentCommand.Create(),
+        AgentCommand.Pause(paused: true),
+        AgentCommand.Pause(paused: false),
     };
 
     public static Task<int> RunAsync(string[] args) => Create().Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Cli;
 using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
@@ -41,6 +42,13 @@ public static class WorkerHost
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
         });
+        Configure(builder, settings);
+        return builder.Build();
+    }
+
+    /// <summary>Configuration, logging and services of the worker on any host builder (the plain host, or <c>serve</c>'s web host).</summary>
+    public static WorkerOptions Configure(IHostApplicationBuilder builder, WorkerHostSettings settings)
+    {
         builder.Configuration.AddInMemoryCollection(settings.Configuration);
         var worker = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
 
@@ -48,7 +56,7 @@ public static class WorkerHost
         var seq = builder.Configuration.GetSection(SeqSinkOptions.SectionName).Get<SeqSinkOptions>();
         builder.Logging.AddSerilog(Logging.Create(worker, settings.ConsoleLogLevel, seq), dispose: true);
         builder.Services.AddCheckoutWorker(worker, settings.Sandbox);
-        return builder.Build();
+        return worker;
     }
 
     public static IServiceCollection AddCheckoutWorker(this IServiceCollection services, WorkerOptions worker, LinkSandbox? sandbox)
@@ -69,6 +77,10 @@ public static class WorkerHost
         services.AddSingleton<CardVault>();
         services.AddSingleton<BrowserPool>();
         services.AddSingleton<RecipeRunner>();
+        services.AddSingleton<RecipeCatalog>();
+        services.AddSingleton<AgentStore>();
+        services.AddSingleton<PurchaseService>();
+        services.AddSingleton<ShutdownSignal>();
 
         // link-cli's settings live under Link:Cli (ExecutablePath, LeadingArguments, AuthFile, ApiBaseUrl, AuthBaseUrl, ...).
         services.AddOptions<LinkCliOptions>().BindConfiguration(LinkCliOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -95,6 +107,8 @@ public static class WorkerHost
             });
         });
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        // After Quartz: resumes purchases a shutdown or crash left without a job.
+        services.AddHostedService<PurchaseResumer>();
         return services;
     }
 }

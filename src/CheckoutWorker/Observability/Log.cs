@@ -19,4 +19,16 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Information, "Swept {Count} card file(s) left by purchases that no longer need them")]
     public static partial void CardFilesSwept(ILogger logger, int count);
+
+    [LoggerMessage(6, LogLevel.Information, "Purchase {PurchaseId} of agent {Agent} refused by policy ({Rule})")]
+    public static partial void PolicyRefused(ILogger logger, string purchaseId, string agent, string rule);
+
+    [LoggerMessage(7, LogLevel.Information, "Resumed {Count} unfinished purchase(s) after a restart")]
+    public static partial void PurchasesResumed(ILogger logger, int count);
+
+    [LoggerMessage(8, LogLevel.Information, "{Method} {Path} answered {StatusCode} in {Elapsed} ms for agent {Agent}")]
+    public static partial void Request(ILogger logger, string method, string path, int statusCode, long elapsed, string? agent);
+
+    [LoggerMessage(9, LogLevel.Information, "API listening on {Urls}")]
+    public static partial void Listening(ILogger logger, string urls);
 }

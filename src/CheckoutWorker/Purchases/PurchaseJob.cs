@@ -9,7 +9,7 @@ namespace CheckoutAgent.Worker.Purchases;
 /// recover it after a crash; the pipeline's recorded state makes that rerun safe (same spend request, no second click).
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class PurchaseJob(PurchasePipeline pipeline, ILogger<PurchaseJob> logger) : IJob
+public sealed class PurchaseJob(PurchasePipeline pipeline, ShutdownSignal shutdown, ILogger<PurchaseJob> logger) : IJob
 {
     public const string Group = "purchases";
     public const string PurchaseKey = "purchase";
@@ -17,11 +17,13 @@ public sealed class PurchaseJob(PurchasePipeline pipeline, ILogger<PurchaseJob> 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var purchaseId = context.MergedJobDataMap.GetString(PurchaseKey)!;
+        // Interrupted (a cancel, Quartz) or the worker stopping: either way the purchase stops at its next safe point.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token);
         try
         {
-            await pipeline.RunAsync(purchaseId, cancellationToken);
+            await pipeline.RunAsync(purchaseId, stop.Token);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Shutting down: the purchase stays where its timeline says and resumes on the next start.
             throw;
@@ -35,23 +37,16 @@ public sealed class PurchaseJob(PurchasePipeline pipeline, ILogger<PurchaseJob> 
     }
 }
 
-/// <summary>Puts purchases into the store and onto Quartz.</summary>
+/// <summary>Puts purchases into the store and onto Quartz (for local callers: the demo and <c>recipe test</c>).</summary>
 public sealed class PurchaseQueue(PurchaseStore store, ISchedulerFactory schedulers)
 {
     public async Task<PurchaseRecord> EnqueueAsync(PurchaseRequest request, CancellationToken cancellationToken)
     {
         var purchase = await store.CreateAsync(request, cancellationToken);
-        var job = JobBuilder.Create<PurchaseJob>()
-            .WithIdentity(purchase.Id, PurchaseJob.Group)
-            .UsingJobData(PurchaseJob.PurchaseKey, purchase.Id)
-            .RequestRecovery()
-            .Build();
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity(purchase.Id, PurchaseJob.Group)
-            .StartNow()
-            .Build();
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+        if (purchase.Status == PurchaseStatus.Queued)
+        {
+            await PurchaseService.ScheduleAsync(schedulers, purchase.Id, cancellationToken);
+        }
         return purchase;
     }
 }

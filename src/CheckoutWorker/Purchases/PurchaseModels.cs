@@ -23,11 +23,17 @@ public sealed record PurchaseRequest
     /// <value>What the person reads in the Link app before approving (at least 100 characters).</value>
     public required string Context { get; init; }
 
-    /// <value>Who buys: email and name for the merchant's form.</value>
-    public required Buyer Buyer { get; init; }
+    /// <value>Who buys: email and name for the merchant's form. Null: the Link wallet's own name, email and phone.</value>
+    public Buyer? Buyer { get; init; }
 
-    /// <value>Where it ships.</value>
-    public required ShippingAddress Shipping { get; init; }
+    /// <value>Where it ships. Null: the Link wallet's default shipping address.</value>
+    public ShippingAddress? Shipping { get; init; }
+
+    /// <value>Where outcome webhooks go (https, or http to a loopback host). Null: no webhooks.</value>
+    public string? CallbackUrl { get; init; }
+
+    /// <value>The caller's own key/value pairs, stored and returned as given (at most 20 keys).</value>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 }
 
 public sealed record PurchaseItem(string Name, int Quantity, long UnitAmount, string? ProductUrl);
@@ -70,6 +76,9 @@ public static class FailureCodes
     public const string OriginViolation = "origin_violation";
     public const string OutcomeUnknown = "outcome_unknown";
     public const string InterruptedWhileSubmitting = "interrupted_while_submitting";
+    /// <summary>The owner's policy refused it (limit, budget, merchant or pause); Link was never asked.</summary>
+    public const string PolicyRefused = "policy_refused";
+    public const string WalletDetailsUnavailable = "wallet_details_unavailable";
 
     public static string StepFailed(int step) => $"step_failed:{step}";
 }
@@ -101,6 +110,8 @@ public sealed record PurchaseOutcome
 public sealed record PurchaseEvent(string PurchaseId, DateTimeOffset At, string Kind, string Message, long? DurationMs = null);
 
 /// <summary>A purchase as stored.</summary>
+/// <param name="AgentId">The agent that queued it (null for the demo and <c>recipe test</c>).</param>
+/// <param name="ScheduleId">The schedule that fired it, if any.</param>
 public sealed record PurchaseRecord(
     string Id, string Status, string Recipe, PurchaseRequest Request, string? SpendRequestId, PurchaseOutcome? Outcome,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt = default, string? AgentId = null, string? ScheduleId = null);

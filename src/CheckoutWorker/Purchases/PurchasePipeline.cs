@@ -21,6 +21,7 @@ public sealed class PurchasePipeline(
     PurchaseStore store,
     ILinkClient link,
     CardVault vault,
+    CheckoutAgent.Worker.Agents.AgentStore agents,
     BrowserPool browsers,
     RecipeRunner runner,
     IOptions<WorkerOptions> worker,
@@ -81,10 +82,29 @@ public sealed class PurchasePipeline(
         var merchantUrl = request.MerchantUrl ?? recipe.MerchantUrl;
         timings.Add(new Timing("validate", clock.ElapsedMilliseconds));
 
+        if (request.Buyer is null || request.Shipping is null)
+        {
+            // "Use the wallet's": the person's own name, email and default address from Link, read fresh on every run.
+            var resolved = await WalletDetailsAsync(request, cancellationToken);
+            if (resolved.Error is not null)
+            {
+                await EndAsync(outcome with { Code = FailureCodes.WalletDetailsUnavailable, Message = resolved.Error }, true, cancellationToken);
+                return;
+            }
+            request = resolved.Request;
+        }
+
         // Spend request: created once per purchase, its id committed before anything waits on it.
         var spendRequestId = purchase.SpendRequestId;
         if (spendRequestId is null)
         {
+            if (await agents.IsPausedAsync(cancellationToken))
+            {
+                // The switch was turned on after this purchase was accepted: it stops before Link is asked.
+                await EndAsync(outcome with { Code = FailureCodes.PolicyRefused, Message = "paused: purchasing was paused by the owner before Link was asked" },
+                    false, cancellationToken);
+                return;
+            }
             clock.Restart();
             try
             {
@@ -112,9 +132,14 @@ public sealed class PurchasePipeline(
             }
             outcome = outcome with { SpendRequestId = spendRequestId };
             timings.Add(new Timing("spend_request", clock.ElapsedMilliseconds));
-            await store.TransitionAsync(purchaseId, PurchaseStatus.AwaitingApproval, "spend_request",
+            if (!await store.TransitionAsync(purchaseId, PurchaseStatus.AwaitingApproval, "spend_request",
                 $"spend request {spendRequestId} created for {Money.Format(request.Amount, request.Currency)} at {merchantUrl}; waiting for the person to approve in Link",
-                cancellationToken, spendRequestId: spendRequestId);
+                cancellationToken, spendRequestId: spendRequestId))
+            {
+                // Canceled while Link was being asked: the new request must not stay open.
+                await CancelAtLinkAsync(spendRequestId, cancellationToken);
+                return;
+            }
         }
         using var spendScope = logger.BeginScope(new Dictionary<string, object?> { ["SpendRequestId"] = spendRequestId });
 
@@ -173,8 +198,21 @@ public sealed class PurchasePipeline(
             return;
         }
         outcome = outcome with { CardBrand = card.Brand, CardLast4 = card.Last4 };
-        await store.TransitionAsync(purchaseId, PurchaseStatus.CheckingOut, "approved",
-            $"approved: one-time {card} valid until {card.ValidUntil:u}", cancellationToken);
+        if (card.ValidUntil is { } validUntil && validUntil <= time.GetUtcNow().AddSeconds(30))
+        {
+            await EndAsync(outcome with { Code = FailureCodes.CardUnavailable, Message = $"the one-time card expired at {validUntil:u} before the checkout could finish" },
+                true, cancellationToken);
+            return;
+        }
+        var resumed = purchase.Status == PurchaseStatus.CheckingOut;
+        if (!await store.TransitionAsync(purchaseId, PurchaseStatus.CheckingOut, resumed ? "resumed" : "approved",
+            resumed
+                ? $"checkout restarted in a fresh browser context with the same one-time {card}"
+                : $"approved: one-time {card} valid until {card.ValidUntil:u}", cancellationToken))
+        {
+            vault.Delete(purchaseId);
+            return;
+        }
 
         // Checkout in a fresh context: nothing from another purchase is visible to this merchant.
         clock.Restart();
@@ -187,7 +225,13 @@ public sealed class PurchasePipeline(
             {
                 result = await runner.RunAsync(context, new RecipeRun(recipe, merchantUrl, card, approved.Amount, request.Currency,
                         TemplateValues(request, merchantUrl), Path.Combine(worker.Value.DataDirectoryFullPath, "screenshots", purchaseId + ".png")),
-                    ct => store.TransitionAsync(purchaseId, PurchaseStatus.Submitting, "submitting", "final click", ct),
+                    async ct =>
+                    {
+                        if (!await store.TransitionAsync(purchaseId, PurchaseStatus.Submitting, "submitting", "final click", ct))
+                        {
+                            throw new PurchaseEndedException(purchaseId);
+                        }
+                    },
                     report => store.AppendAsync(purchaseId, "step", $"step {report.Step.Number}/{report.StepCount} {report.Step.Describe()}",
                         cancellationToken, report.Milliseconds),
                     cancellationToken);
@@ -196,6 +240,12 @@ public sealed class PurchasePipeline(
             {
                 await context.CloseAsync();
             }
+        }
+        catch (PurchaseEndedException)
+        {
+            // Canceled while the form was being filled: no final click, and the cancel already ended it.
+            vault.Delete(purchaseId);
+            return;
         }
         catch (BrowserNotFoundException ex)
         {
@@ -253,15 +303,8 @@ public sealed class PurchasePipeline(
         vault.Delete(outcome.PurchaseId);
         if (cancelSpendRequest && outcome.SpendRequestId is not null)
         {
-            try
-            {
-                // An unused one-time card is killed, so nothing can spend it later.
-                await link.CancelSpendRequestAsync(outcome.SpendRequestId, cancellationToken);
-            }
-            catch (LinkException ex)
-            {
-                Log.CancelFailed(logger, outcome.SpendRequestId, ex.Code);
-            }
+            // An unused one-time card is killed, so nothing can spend it later.
+            await CancelAtLinkAsync(outcome.SpendRequestId, cancellationToken);
         }
         await ReportToLinkAsync(outcome, cancellationToken);
         var message = outcome.Status == PurchaseStatus.Succeeded
@@ -269,6 +312,53 @@ public sealed class PurchasePipeline(
             : $"{outcome.Code}: {outcome.Message}";
         await store.TransitionAsync(outcome.PurchaseId, outcome.Status, outcome.Status, message, cancellationToken, outcome: outcome);
         Log.PurchaseEnded(logger, outcome.PurchaseId, outcome.Status, outcome.Code);
+    }
+
+    private async Task CancelAtLinkAsync(string spendRequestId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await link.CancelSpendRequestAsync(spendRequestId, cancellationToken);
+        }
+        catch (LinkException ex)
+        {
+            Log.CancelFailed(logger, spendRequestId, ex.Code);
+        }
+    }
+
+    private async Task<(PurchaseRequest Request, string? Error)> WalletDetailsAsync(PurchaseRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var buyer = request.Buyer;
+            if (buyer is null)
+            {
+                var user = await link.GetUserInfoAsync(cancellationToken);
+                var name = user.Name ?? string.Join(' ', new[] { user.FirstName, user.LastName }.OfType<string>());
+                if (string.IsNullOrWhiteSpace(user.Email) || string.IsNullOrWhiteSpace(name))
+                {
+                    return (request, "the Link wallet has no name and email to buy with; send buyer details in the purchase instead");
+                }
+                buyer = new Buyer(user.Email, name, user.Phone);
+            }
+            var shipping = request.Shipping;
+            if (shipping is null)
+            {
+                var addresses = await link.ListShippingAddressesAsync(cancellationToken);
+                var chosen = addresses.FirstOrDefault(a => a.IsDefault) ?? (addresses.Count > 0 ? addresses[0] : null);
+                if (chosen is null)
+                {
+                    return (request, "the Link wallet has no saved shipping address; send a shipping address in the purchase instead");
+                }
+                var a = chosen.Address;
+                shipping = new ShippingAddress(a.Name ?? buyer.Name, a.Line1 ?? "", a.Line2, a.Locality ?? "", a.AdministrativeArea, a.PostalCode ?? "", a.CountryCode ?? "");
+            }
+            return (request with { Buyer = buyer, Shipping = shipping }, null);
+        }
+        catch (LinkException ex)
+        {
+            return (request, $"could not read the Link wallet's details ({ex.Code}): {ex.Message}");
+        }
     }
 
     /// <summary>
@@ -335,18 +425,20 @@ public sealed class PurchasePipeline(
     internal static Dictionary<string, string> TemplateValues(PurchaseRequest request, string merchantUrl)
     {
         var first = request.Items[0];
+        var buyer = request.Buyer ?? throw new ArgumentException("the buyer must be resolved before the checkout", nameof(request));
+        var shipping = request.Shipping ?? throw new ArgumentException("the shipping address must be resolved before the checkout", nameof(request));
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["buyer.email"] = request.Buyer.Email,
-            ["buyer.name"] = request.Buyer.Name,
-            ["buyer.phone"] = request.Buyer.Phone ?? "",
-            ["shipping.name"] = request.Shipping.Name,
-            ["shipping.line1"] = request.Shipping.Line1,
-            ["shipping.line2"] = request.Shipping.Line2 ?? "",
-            ["shipping.city"] = request.Shipping.City,
-            ["shipping.state"] = request.Shipping.State ?? "",
-            ["shipping.postal_code"] = request.Shipping.PostalCode,
-            ["shipping.country"] = request.Shipping.Country,
+            ["buyer.email"] = buyer.Email,
+            ["buyer.name"] = buyer.Name,
+            ["buyer.phone"] = buyer.Phone ?? "",
+            ["shipping.name"] = shipping.Name,
+            ["shipping.line1"] = shipping.Line1,
+            ["shipping.line2"] = shipping.Line2 ?? "",
+            ["shipping.city"] = shipping.City,
+            ["shipping.state"] = shipping.State ?? "",
+            ["shipping.postal_code"] = shipping.PostalCode,
+            ["shipping.country"] = shipping.Country,
             ["job.amount"] = Money.Format(request.Amount, request.Currency),
             ["job.currency"] = request.Currency,
             ["job.merchant_url"] = merchantUrl,
@@ -359,3 +451,6 @@ public sealed class PurchasePipeline(
         };
     }
 }
+
+/// <summary>The purchase ended (canceled) while the checkout ran: the final click must not happen.</summary>
+public sealed class PurchaseEndedException(string purchaseId) : Exception($"purchase {purchaseId} ended while its checkout was running");

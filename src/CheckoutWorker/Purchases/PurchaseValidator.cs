@@ -46,7 +46,7 @@ public static class PurchaseValidator
         {
             errors.Add("merchant_url: must be an absolute http or https URL");
         }
-        if (string.IsNullOrWhiteSpace(request.Buyer?.Email) || !request.Buyer.Email.Contains('@', StringComparison.Ordinal))
+        if (request.Buyer is not null && (string.IsNullOrWhiteSpace(request.Buyer.Email) || !request.Buyer.Email.Contains('@', StringComparison.Ordinal)))
         {
             errors.Add("buyer.email: a valid email address is required");
         }

@@ -92,6 +92,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         {
             foreach (var step in run.Recipe.Steps)
             {
+                // Between steps: a shutdown or cancel stops here, before the next step, never inside one.
                 cancellationToken.ThrowIfCancellationRequested();
                 var timeout = step.Timeout ?? _options.StepTimeout;
                 var clock = Stopwatch.StartNew();
@@ -266,7 +267,8 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     throw new TargetMissingException(
                         $"nothing matching {spec} became visible within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s");
                 }
-                await Task.Delay(PollInterval, cancellationToken);
+                // A step runs to its end (bounded by its timeout); cancellation is honoured between steps.
+                await Task.Delay(PollInterval, CancellationToken.None);
             }
             return await action(target);
         }
@@ -286,12 +288,13 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         RecipeRunResult SignalSeen(RecipeOutcome signal, RecipeStep step) =>
             Finish(signal.Code, $"at step {step.Number} ({step.Kind}), before the final click, the page showed the '{signal.Code}' outcome ({signal.When}); nothing was submitted");
 
+        // After the final click nothing stops the wait for the merchant's answer (it is bounded by OutcomeTimeout): a
+        // shutdown or cancel arriving now would turn a bought order into an unknown one.
         async Task<RecipeRunResult> AwaitOutcomeAsync()
         {
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < _options.OutcomeTimeout)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 foreach (var outcome in run.Recipe.Outcomes)
                 {
                     if (!await IsVisibleAsync(Locate(page, outcome.When)))
@@ -316,7 +319,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     var message = outcome.Code == OutcomeCodes.Succeeded ? null : $"after the final click the merchant's page showed the '{outcome.Code}' outcome ({outcome.When})";
                     return Finish(outcome.Code, message, orderNumber, chargedTotal);
                 }
-                await Task.Delay(PollInterval, cancellationToken);
+                await Task.Delay(PollInterval, CancellationToken.None);
             }
             return Finish(FailureCodes.OutcomeUnknown,
                 $"no outcome of the recipe appeared within {_options.OutcomeTimeout.TotalSeconds:0}s after the final click; check the merchant before retrying");

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using CheckoutAgent.Worker.Agents;
+using CheckoutAgent.Worker.Purchases;
+using CheckoutAgent.Worker.Recipes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CheckoutAgent.Worker.Api;
+
+/// <summary>The HTTP API under <c>/v1</c>: purchases, recipes, admin. Schedules are mapped by <see cref="ScheduleEndpoints"/>.</summary>
+public static class ApiEndpoints
+{
+    /// <summary>Largest request body accepted (a purchase with 50 items and long context fits in a fraction of it).</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public static IEndpointRouteBuilder MapCheckoutApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/health", () => Results.Json(new { status = "ok" })).WithName("health").WithTags("service").AllowAnonymous();
+
+        var v1 = app.MapGroup("/v1");
+        v1.MapPost("/purchases", CreatePurchaseAsync).RequireScope(Scopes.PurchasesWrite)
+            .WithName("createPurchase").WithTags("purchases")
+            .WithSummary("Queue a purchase (Idempotency-Key required: the same key and body replays the first response, a different body is 409)")
+            .Accepts<PurchaseCreateBody>("application/json")
+            .Produces<PurchaseView>(201).Produces<PurchaseView>(200).Produces<ApiErrorBody>(400).Produces<ApiErrorBody>(401)
+            .Produces<ApiErrorBody>(403).Produces<ApiErrorBody>(409).Produces<ApiErrorBody>(413).Produces<ApiErrorBody>(415).Produces<ApiErrorBody>(422);
+        v1.MapGet("/purchases", ListPurchasesAsync).RequireScope(Scopes.PurchasesRead)
+            .WithName("listPurchases").WithTags("purchases")
+            .WithSummary("This agent's purchases, newest first; filters status, recipe, schedule_id, created_after, created_before; paging limit and starting_after")
+            .Produces<PurchasePage>(200).Produces<ApiErrorBody>(400);
+        v1.MapGet("/purchases/{id}", GetPurchaseAsync).RequireScope(Scopes.PurchasesRead)
+            .WithName("getPurchase").WithTags("purchases").WithSummary("One purchase with its timeline")
+            .Produces<PurchaseView>(200).Produces<ApiErrorBody>(404);
+        v1.MapPost("/purchases/{id}/cancel", CancelPurchaseAsync).RequireScope(Scopes.PurchasesWrite)
+            .WithName("cancelPurchase").WithTags("purchases")
+            .WithSummary("Cancel a purchase before its final click (its spend request is canceled at Link); 409 once submitting or ended")
+            .Produces<PurchaseView>(200).Produces<ApiErrorBody>(404).Produces<ApiErrorBody>(409);
+        v1.MapGet("/recipes", (RecipeCatalog recipes) => ApiResults.Ok(new RecipeList(recipes.List()))).RequireScope(Scopes.PurchasesRead)
+            .WithName("listRecipes").WithTags("recipes").WithSummary("The merchants this server can buy from")
+            .Produces<RecipeList>(200);
+        v1.MapGet("/admin/status", async (AgentStore agents, CancellationToken ct) =>
+                ApiResults.Ok(new AdminStatus(await agents.IsPausedAsync(ct)))).RequireScope(Scopes.Admin)
+            .WithName("adminStatus").WithTags("admin").Produces<AdminStatus>(200);
+        v1.MapPost("/admin/pause", async (AgentStore agents, CancellationToken ct) =>
+            {
+                await agents.SetPausedAsync(true, ct);
+                return ApiResults.Ok(new AdminStatus(true));
+            }).RequireScope(Scopes.Admin)
+            .WithName("pausePurchases").WithTags("admin").WithSummary("Global pause: new purchases are refused and queued ones stop before Link is asked")
+            .Produces<AdminStatus>(200);
+        v1.MapPost("/admin/resume", async (AgentStore agents, CancellationToken ct) =>
+            {
+                await agents.SetPausedAsync(false, ct);
+                return ApiResults.Ok(new AdminStatus(false));
+            }).RequireScope(Scopes.Admin)
+            .WithName("resumePurchases").WithTags("admin").Produces<AdminStatus>(200);
+        ScheduleEndpoints.Map(v1);
+        return app;
+    }
+
+    private static async Task<IResult> CreatePurchaseAsync(HttpContext http, PurchaseService purchases, CancellationToken cancellationToken)
+    {
+        var key = http.Request.Headers[IdempotencyKeyHeader].ToString();
+        if (key.Length is 0 or > 255 || key.Any(c => c is < '!' or > '~'))
+        {
+            return ApiResults.Error(400, new ApiError(ApiErrorCodes.IdempotencyKeyMissing,
+                "send an Idempotency-Key header of 1 to 255 visible ASCII characters (a UUID is ideal); retry with the same key to get the same purchase",
+                IdempotencyKeyHeader));
+        }
+        var (body, error) = await ReadJsonAsync(http, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (body)
+        {
+            var result = await purchases.SubmitAsync(http.Agent(), key, body!.RootElement, null, cancellationToken);
+            if (result.Errors.Count > 0)
+            {
+                return ApiResults.Errors(result.StatusCode, result.Errors);
+            }
+            if (result.Replayed)
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+            http.Response.Headers.Location = $"/v1/purchases/{result.PurchaseId}";
+            return ApiResults.Raw(result.ResponseJson!, result.StatusCode);
+        }
+    }
+
+    private static async Task<IResult> GetPurchaseAsync(string id, HttpContext http, PurchaseService purchases, CancellationToken cancellationToken) =>
+        await purchases.GetAsync(id, http.Agent().Id, cancellationToken) is { } view
+            ? ApiResults.Ok(view)
+            : NotFound(id);
+
+    private static async Task<IResult> CancelPurchaseAsync(string id, HttpContext http, PurchaseService purchases, CancellationToken cancellationToken)
+    {
+        var result = await purchases.CancelAsync(id, http.Agent().Id, cancellationToken);
+        return result.Disposition switch
+        {
+            CancelDisposition.NotFound => NotFound(id),
+            CancelDisposition.Submitting => ApiResults.Error(409, new ApiError(ApiErrorCodes.PurchaseSubmitting,
+                $"purchase {id} is submitting: the final click is under way and can no longer be canceled; wait for its outcome")),
+            CancelDisposition.AlreadyEnded => ApiResults.Error(409, new ApiError(ApiErrorCodes.PurchaseEnded,
+                $"purchase {id} already ended {result.Purchase!.Status}; there is nothing to cancel")),
+            _ => ApiResults.Ok(await purchases.GetAsync(id, http.Agent().Id, cancellationToken)),
+        };
+    }
+
+    private static readonly string[] Statuses =
+    [
+        PurchaseStatus.Queued, PurchaseStatus.AwaitingApproval, PurchaseStatus.CheckingOut, PurchaseStatus.Submitting,
+        PurchaseStatus.Succeeded, PurchaseStatus.Failed, PurchaseStatus.OutcomeUnknown,
+    ];
+
+    private static readonly string[] ListParameters = ["status", "recipe", "schedule_id", "created_after", "created_before", "limit", "starting_after"];
+
+    private static async Task<IResult> ListPurchasesAsync(HttpContext http, PurchaseService purchases, CancellationToken cancellationToken)
+    {
+        var query = http.Request.Query;
+        var errors = new List<ApiError>();
+        foreach (var name in query.Keys.Where(k => !ListParameters.Contains(k, StringComparer.Ordinal)))
+        {
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"unknown query parameter '{name}'; known: {string.Join(", ", ListParameters)}", name));
+        }
+        string? Text(string name) => query.TryGetValue(name, out var value) && value.ToString().Length > 0 ? value.ToString() : null;
+        DateTimeOffset? Time(string name)
+        {
+            if (Text(name) is not { } text)
+            {
+                return null;
+            }
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                return at;
+            }
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"{name} must be an ISO 8601 time such as 2026-11-21T09:00:00Z; got '{text}'", name));
+            return null;
+        }
+        var status = Text("status");
+        if (status is not null && !Statuses.Contains(status, StringComparer.Ordinal))
+        {
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"status must be one of {string.Join(", ", Statuses)}; got '{status}'", "status"));
+        }
+        var limit = 20;
+        if (Text("limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"limit must be a whole number from 1 to 100; got '{limitText}'", "limit"));
+        }
+        var after = Time("created_after");
+        var before = Time("created_before");
+        if (errors.Count > 0)
+        {
+            return ApiResults.Errors(400, errors);
+        }
+        var agent = http.Agent();
+        if (Text("starting_after") is { } cursor && await purchases.GetAsync(cursor, agent.Id, cancellationToken) is null)
+        {
+            return ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidQuery, $"starting_after must be the id of one of your purchases; '{cursor}' is not", "starting_after"));
+        }
+        return ApiResults.Ok(await purchases.ListAsync(new PurchaseQuery
+        {
+            AgentId = agent.Id, Status = status, Recipe = Text("recipe"), ScheduleId = Text("schedule_id"),
+            CreatedAfter = after, CreatedBefore = before, Limit = limit, StartingAfter = Text("starting_after"),
+        }, cancellationToken));
+    }
+
+    private static IResult NotFound(string id) =>
+        ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound, $"no purchase '{id}' among this agent's purchases"));
+
+    /// <summary>
+    /// Reads a JSON body: <c>application/json</c> only, at most <see cref="MaxBodyBytes"/>, well formed. Errors say
+    /// where the JSON broke. Kestrel's minimum data rate drops clients that trickle a body.
+    /// </summary>
+    internal static async Task<(JsonDocument? Body, IResult? Error)> ReadJsonAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        var contentType = http.Request.ContentType ?? "";
+        if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, ApiResults.Error(415, new ApiError(ApiErrorCodes.UnsupportedMediaType,
+                $"send the body as JSON with 'Content-Type: application/json'; got '{(contentType.Length == 0 ? "none" : contentType)}'")));
+        }
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TooLarge());
+        }
+        try
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > MaxBodyBytes)
+                {
+                    return (null, TooLarge());
+                }
+                buffer.Write(chunk, 0, read);
+            }
+            if (buffer.Length == 0)
+            {
+                return (null, ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidJson, "the request body is empty; send a JSON object")));
+            }
+            return (JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 }), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidJson,
+                $"the body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: fix the syntax and retry")));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == 413)
+        {
+            return (null, TooLarge());
+        }
+    }
+
+    private static IResult TooLarge() => ApiResults.Error(413, new ApiError(ApiErrorCodes.BodyTooLarge,
+        $"the body is larger than {MaxBodyBytes / 1024} KiB; a purchase needs far less: trim context, items or metadata"));
+}
+
+/// <summary><c>{"paused": bool}</c>.</summary>
+public sealed record AdminStatus([property: System.Text.Json.Serialization.JsonPropertyName("paused")] bool Paused);
+
+/// <summary><c>{"data": [...]}</c>.</summary>
+public sealed record RecipeList([property: System.Text.Json.Serialization.JsonPropertyName("data")] IReadOnlyList<RecipeSummary> Data);

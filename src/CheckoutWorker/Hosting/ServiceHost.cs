@@ -1,0 +1,63 @@
+using CheckoutAgent.Worker.Api;
+using CheckoutAgent.Worker.Observability;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CheckoutAgent.Worker.Hosting;
+
+/// <summary>The worker plus its HTTP API on Kestrel: what <c>checkout-agent serve</c> runs.</summary>
+public static class ServiceHost
+{
+    /// <summary>Where <c>serve</c> listens unless told otherwise: loopback only, so nothing off this machine reaches it.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:8417";
+
+    public static WebApplication Build(WorkerHostSettings settings, string urls)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        WorkerHost.Configure(builder, settings);
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Bad clients must not hurt others: small bodies and headers, slow senders dropped.
+            kestrel.Limits.MaxRequestBodySize = ApiEndpoints.MaxBodyBytes * 2;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
+            kestrel.Limits.MaxConcurrentConnections = 1024;
+            kestrel.AddServerHeader = false;
+        });
+        // A checkout asked to stop finishes its current step (at most a step timeout) before the host gives up on it.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+        builder.Services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "CheckoutAgent API";
+            document.Info.Description = "Queue purchases that a person approves in Stripe Link and headless Chromium checks out. " +
+                "Every call but /v1/health needs 'Authorization: Bearer <agent token>' with the scope the operation names.";
+            return Task.CompletedTask;
+        }));
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await next(context);
+            var agent = context.Items.Values.OfType<Agents.Agent>().FirstOrDefault()?.Name;
+            // Method, path, status and time only: bodies and query strings are the caller's and stay out of the log.
+            Log.Request(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("CheckoutAgent.Api"),
+                context.Request.Method, context.Request.Path, context.Response.StatusCode, clock.ElapsedMilliseconds, agent);
+        });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapCheckoutApi();
+        app.MapFallback((HttpContext context) => ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound,
+            $"no endpoint {context.Request.Method} {context.Request.Path}; the API lives under /v1 and is described at /openapi/v1.json")));
+        return app;
+    }
+}

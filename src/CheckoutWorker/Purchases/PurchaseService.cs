@@ -1,0 +1,133 @@
+using System.Text.Json;
+using CheckoutAgent.Link;
+using CheckoutAgent.Worker.Agents;
+using CheckoutAgent.Worker.Api;
+using CheckoutAgent.Worker.Link;
+using CheckoutAgent.Worker.Observability;
+using CheckoutAgent.Worker.Recipes;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace CheckoutAgent.Worker.Purchases;
+
+/// <summary>What submitting a purchase came to, ready for any front end (HTTP, MCP, a schedule).</summary>
+/// <param name="StatusCode">201 created (also for a policy refusal, which is a stored purchase), 200 replayed, 409 key reused, 422 invalid.</param>
+/// <param name="ResponseJson">The purchase as JSON for 201 and 200.</param>
+public sealed record SubmitResult(int StatusCode, string? PurchaseId, string? ResponseJson, IReadOnlyList<ApiError> Errors, bool Replayed = false);
+
+/// <summary>
+/// The operations every front end shares: take a purchase (validate, recipe, idempotency, policy, store, queue),
+/// read, list and cancel. The HTTP API, MCP (through the API) and schedules all come through here.
+/// </summary>
+public sealed class PurchaseService(
+    PurchaseStore store, RecipeCatalog recipes, ISchedulerFactory schedulers, ILinkClient link, CardVault vault, ILogger<PurchaseService> logger)
+{
+    public async Task<SubmitResult> SubmitAsync(Agent agent, string idempotencyKey, JsonElement body, string? scheduleId, CancellationToken cancellationToken)
+    {
+        var (request, errors) = PurchaseBody.Parse(body);
+        if (request is null)
+        {
+            return new SubmitResult(422, null, null, errors);
+        }
+        Recipe recipe;
+        try
+        {
+            recipe = recipes.Get(request.Recipe);
+        }
+        catch (RecipeException ex)
+        {
+            return new SubmitResult(422, null, null,
+                [new ApiError(ApiErrorCodes.UnknownRecipe, $"{ex.Message}; GET /v1/recipes lists the recipes this server has", "recipe")]);
+        }
+        var merchantUrl = request.MerchantUrl ?? recipe.MerchantUrl;
+        var host = Uri.TryCreate(merchantUrl, UriKind.Absolute, out var uri) ? uri.Host : "";
+        var result = await store.IntakeAsync(request, new PurchaseIntake(agent, idempotencyKey, PurchaseBody.Hash(body), host, scheduleId), cancellationToken);
+        switch (result.Disposition)
+        {
+            case IntakeDisposition.Replayed:
+                return new SubmitResult(result.StatusCode, result.PurchaseId, result.ResponseJson, [], Replayed: true);
+            case IntakeDisposition.KeyReused:
+                return new SubmitResult(409, result.PurchaseId, null, [new ApiError(ApiErrorCodes.IdempotencyKeyReused,
+                    $"Idempotency-Key '{idempotencyKey}' was already used for purchase {result.PurchaseId} with a different body; " +
+                    "retry with the same body to get that purchase, or use a new key for a new purchase", "Idempotency-Key")]);
+        }
+        if (result.Decision!.Allowed)
+        {
+            await ScheduleAsync(schedulers, result.PurchaseId!, cancellationToken);
+        }
+        else
+        {
+            Log.PolicyRefused(logger, result.PurchaseId!, agent.Name, result.Decision.Rule);
+        }
+        return new SubmitResult(201, result.PurchaseId, result.ResponseJson, []);
+    }
+
+    /// <summary>The purchase if it exists and belongs to <paramref name="agentId"/> (any agent when null).</summary>
+    public async Task<PurchaseView?> GetAsync(string id, string? agentId, CancellationToken cancellationToken)
+    {
+        var purchase = await store.GetAsync(id, cancellationToken);
+        if (purchase is null || (agentId is not null && purchase.AgentId != agentId))
+        {
+            return null;
+        }
+        return PurchaseView.From(purchase, await store.GetTimelineAsync(id, cancellationToken));
+    }
+
+    public async Task<PurchasePage> ListAsync(PurchaseQuery query, CancellationToken cancellationToken)
+    {
+        var (page, hasMore) = await store.ListAsync(query, cancellationToken);
+        return new PurchasePage(page.Select(p => PurchaseView.From(p, null)).ToList(), hasMore);
+    }
+
+    /// <summary>
+    /// Cancels a purchase that has not reached its final click: recorded first (so the worker can no longer click),
+    /// then the spend request is canceled at Link (its card dies) and the running checkout, if any, is interrupted.
+    /// </summary>
+    public async Task<CancelResult> CancelAsync(string id, string? agentId, CancellationToken cancellationToken)
+    {
+        var result = await store.CancelAsync(id, agentId, "canceled at the caller's request before the final click", cancellationToken);
+        if (result.Disposition != CancelDisposition.Canceled)
+        {
+            return result;
+        }
+        vault.Delete(id);
+        if (result.Purchase!.SpendRequestId is { } spendRequestId)
+        {
+            try
+            {
+                await link.CancelSpendRequestAsync(spendRequestId, cancellationToken);
+                await store.AppendAsync(id, "link_canceled", $"spend request {spendRequestId} canceled at Link; its card can no longer be used", cancellationToken);
+            }
+            catch (LinkException ex)
+            {
+                await store.AppendAsync(id, "link_cancel_failed", $"could not cancel spend request {spendRequestId} at Link ({ex.Code}); it expires unused", cancellationToken);
+            }
+        }
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.Interrupt(new JobKey(id, PurchaseJob.Group), cancellationToken);
+        return result with { Purchase = await store.GetAsync(id, cancellationToken) };
+    }
+
+    /// <summary>Puts a stored purchase on Quartz (a recoverable one-shot job keyed by the purchase id); nothing if already there.</summary>
+    internal static async Task ScheduleAsync(ISchedulerFactory schedulers, string purchaseId, CancellationToken cancellationToken)
+    {
+        var job = JobBuilder.Create<PurchaseJob>()
+            .WithIdentity(purchaseId, PurchaseJob.Group)
+            .UsingJobData(PurchaseJob.PurchaseKey, purchaseId)
+            .RequestRecovery()
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(purchaseId, PurchaseJob.Group)
+            .StartNow()
+            .Build();
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        try
+        {
+            await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            // Already queued (by intake before a restart, or by Quartz's own recovery): one job per purchase.
+        }
+    }
+}
