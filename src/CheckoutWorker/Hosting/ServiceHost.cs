@@ -43,6 +43,21 @@ public static class ServiceHost
             document.Info.Description = "Queue purchases that a person approves in Stripe Link and headless Chromium checks out. " +
                 "Every call but /v1/health needs 'Authorization: Bearer <agent token>' with the scope the operation names.";
             return Task.CompletedTask;
+        }).AddOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodyType>().FirstOrDefault() is { } body)
+            {
+                var schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken);
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+                };
+            }
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequiredScope>().FirstOrDefault() is { } scope)
+            {
+                operation.Description = $"Needs a bearer token with the '{scope.Scope}' scope.";
+            }
         }));
         var app = builder.Build();
         app.Use(async (context, next) =>

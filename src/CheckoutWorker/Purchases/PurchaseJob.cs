@@ -25,8 +25,9 @@ public sealed class PurchaseJob(PurchasePipeline pipeline, ShutdownSignal shutdo
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Shutting down: the purchase stays where its timeline says and resumes on the next start.
-            throw;
+            // Canceled or shutting down: the purchase stays where its timeline says (a cancel has already ended it) and
+            // an unfinished one resumes on the next start (PurchaseResumer). Not an error for Quartz to report.
+            Log.PurchaseStopped(logger, purchaseId);
         }
         catch (Exception ex)
         {
