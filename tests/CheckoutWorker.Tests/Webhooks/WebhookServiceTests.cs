@@ -87,22 +87,23 @@ public class WebhookServiceTests
         await using var service = await TestService.StartAsync(configuration: new Dictionary<string, string?>
         {
             ["Webhooks:InitialDelay"] = "00:00:00.100",
-            ["Webhooks:RetryFor"] = "00:00:00.250",
+            ["Webhooks:RetryFor"] = "00:00:00.600",
         });
         var (client, _) = await service.AddAgentAsync("giver-upper", policy: new AgentPolicy { MaxPerPurchase = 1000 });
 
         var purchaseId = await CreateAsync(client, service.PurchaseBody(2400, receiver.Url()));
         var delivery = (await WaitForDeliveriesAsync(service, purchaseId, WebhookStates.Failed)).Single();
 
-        // Attempts at ~0 and ~100 ms; a third would come ~300 ms after the event, past the 250 ms allowed.
-        Assert.That(delivery.Attempts, Is.EqualTo(2));
-        Assert.That(receiver.Received, Has.Count.EqualTo(2));
+        // Attempts at ~0, ~100 and ~300 ms; a fourth would come ~700 ms after the event, past the 600 ms allowed
+        // (fewer when a busy machine delays them).
+        Assert.That(delivery.Attempts, Is.InRange(2, 3));
+        Assert.That(receiver.Received, Has.Count.EqualTo(delivery.Attempts));
         var webhook = (await TimelineAsync(client, purchaseId)).Where(e => e.Kind == "webhook").Select(e => e.Message).ToList();
-        Assert.That(webhook, Has.Count.EqualTo(2));
+        Assert.That(webhook, Has.Count.EqualTo(delivery.Attempts));
         Assert.That(webhook[0], Does.Contain("attempt 1 answered 503").And.Contain("next attempt in 100 ms"));
-        Assert.That(webhook[1], Does.Match("attempt 2 answered 503 in [0-9]+ ms; gave up after 2 attempts over [0-9]+ ms$"));
-        await Task.Delay(400);
-        Assert.That(receiver.Received, Has.Count.EqualTo(2), "nothing is sent after giving up");
+        Assert.That(webhook[^1], Does.Match($"attempt {delivery.Attempts} answered 503 in [0-9]+ ms; gave up after {delivery.Attempts} attempts over [0-9]+ m?s$"));
+        await Task.Delay(500);
+        Assert.That(receiver.Received, Has.Count.EqualTo(delivery.Attempts), "nothing is sent after giving up");
     }
 
     [Test]
