@@ -8,6 +8,7 @@ using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
 using CheckoutAgent.Worker.Storage;
+using CheckoutAgent.Worker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -93,6 +94,9 @@ public static class WorkerHost
 
         // Registered before Quartz: hosted services start in order, and Quartz needs the database to exist.
         services.AddHostedService<WorkerStartup>();
+        // Before Quartz, so it stops after it: webhooks of checkouts finishing during shutdown still go out.
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<WebhookDispatcher>();
         services.AddQuartz(quartz =>
         {
             quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = "checkout-agent");

@@ -34,4 +34,24 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Information, "Purchase {PurchaseId} stopped at a safe point (canceled or shutting down); its timeline says where it stands")]
     public static partial void PurchaseStopped(ILogger logger, string purchaseId);
+
+    // Webhooks (20-29): event and purchase ids, types, status codes and attempt numbers; never URLs, bodies or answers.
+
+    [LoggerMessage(20, LogLevel.Information, "Webhook {WebhookEventId} {EventType} of purchase {PurchaseId} delivered ({StatusCode}) on attempt {Attempt}")]
+    public static partial void WebhookDelivered(ILogger logger, string webhookEventId, string eventType, string purchaseId, int statusCode, int attempt);
+
+    [LoggerMessage(21, LogLevel.Warning, "Webhook {WebhookEventId} {EventType} of purchase {PurchaseId}: attempt {Attempt} {Result}; next attempt in {Delay}")]
+    public static partial void WebhookRetrying(ILogger logger, string webhookEventId, string eventType, string purchaseId, int attempt, string result, string delay);
+
+    [LoggerMessage(22, LogLevel.Warning, "Webhook {WebhookEventId} {EventType} of purchase {PurchaseId} given up after {Attempts} attempt(s): {Result}")]
+    public static partial void WebhookGaveUp(ILogger logger, string webhookEventId, string eventType, string purchaseId, int attempts, string result);
+
+    [LoggerMessage(23, LogLevel.Warning, "Webhook {WebhookEventId} {EventType} of purchase {PurchaseId} not sent: {Reason}")]
+    public static partial void WebhookNotSent(ILogger logger, string webhookEventId, string eventType, string purchaseId, string reason);
+
+    [LoggerMessage(24, LogLevel.Warning, "Webhook {WebhookEventId}: the lease expired during attempt {Attempt}; another sender took the delivery over")]
+    public static partial void WebhookLeaseLost(ILogger logger, string webhookEventId, int attempt);
+
+    [LoggerMessage(25, LogLevel.Error, "Webhook dispatcher hit an unexpected {ExceptionType} ({Where}); it carries on")]
+    public static partial void WebhookDispatcherError(ILogger logger, string exceptionType, string where);
 }

@@ -122,6 +122,8 @@ public sealed class CheckoutDatabase
         AddColumnIfMissing(connection, "purchases", "amount", "INTEGER");
         AddColumnIfMissing(connection, "purchases", "currency", "TEXT");
         AddColumnIfMissing(connection, "purchases", "merchant_host", "TEXT");
+        // Who holds a delivery's lease: a sender records its result only while the lease is still its own.
+        AddColumnIfMissing(connection, "webhook_deliveries", "lease_owner", "TEXT");
         Execute(connection, """
             CREATE INDEX IF NOT EXISTS ix_purchases_agent ON purchases(agent_id, created_at, id);
             CREATE INDEX IF NOT EXISTS ix_purchases_status ON purchases(status);
