@@ -34,6 +34,10 @@ public sealed class ScheduleFiringTests
 
     private static string Id(JsonElement schedule) => schedule.GetProperty("id").GetString()!;
 
+    /// <remarks>
+    /// The allowed purchases wait for approval and hold every purchase thread (Worker:Concurrency is 2): fires keep
+    /// coming only because schedules have a thread and execution group of their own.
+    /// </remarks>
     [Test]
     public async Task EverySecond_CreatesPurchasesWithScheduleId_UntilTheDailyBudgetRefusesThem()
     {
