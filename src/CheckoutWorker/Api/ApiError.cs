@@ -34,4 +34,5 @@ public static class ApiErrorCodes
     public const string PurchaseEnded = "purchase_ended";
     public const string UnknownRecipe = "unknown_recipe";
     public const string InvalidQuery = "invalid_query";
+    public const string ScheduleNameTaken = "schedule_name_taken";
 }

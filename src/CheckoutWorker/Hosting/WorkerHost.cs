@@ -7,6 +7,7 @@ using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
+using CheckoutAgent.Worker.Schedules;
 using CheckoutAgent.Worker.Storage;
 using CheckoutAgent.Worker.Webhooks;
 using Microsoft.Extensions.Configuration;
@@ -56,12 +57,16 @@ public static class WorkerHost
         builder.Logging.ClearProviders();
         var seq = builder.Configuration.GetSection(SeqSinkOptions.SectionName).Get<SeqSinkOptions>();
         builder.Logging.AddSerilog(Logging.Create(worker, settings.ConsoleLogLevel, seq), dispose: true);
-        builder.Services.AddCheckoutWorker(worker, settings.Sandbox);
+        var schedules = builder.Configuration.GetSection(ScheduleOptions.SectionName).Get<ScheduleOptions>();
+        builder.Services.AddCheckoutWorker(worker, settings.Sandbox, schedules);
         return worker;
     }
 
-    public static IServiceCollection AddCheckoutWorker(this IServiceCollection services, WorkerOptions worker, LinkSandbox? sandbox)
+    public static IServiceCollection AddCheckoutWorker(this IServiceCollection services, WorkerOptions worker, LinkSandbox? sandbox,
+        ScheduleOptions? schedules = null)
     {
+        schedules ??= new ScheduleOptions();
+        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LinkOptions>().BindConfiguration(LinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BrowserOptions>().BindConfiguration(BrowserOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -82,6 +87,8 @@ public static class WorkerHost
         services.AddSingleton<AgentStore>();
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<ShutdownSignal>();
+        services.AddSingleton<ScheduleStore>();
+        services.AddSingleton<ScheduleService>();
 
         // link-cli's settings live under Link:Cli (ExecutablePath, LeadingArguments, AuthFile, ApiBaseUrl, AuthBaseUrl, ...).
         services.AddOptions<LinkCliOptions>().BindConfiguration(LinkCliOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -100,11 +107,18 @@ public static class WorkerHost
         services.AddQuartz(quartz =>
         {
             quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = "checkout-agent");
-            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = worker.Concurrency);
+            // One thread more than purchases may take: a schedule fire never waits behind purchases awaiting approval.
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = worker.Concurrency + 1);
+            quartz.UseExecutionLimits(limits => limits.ForDefaultGroup(worker.Concurrency).ForGroup(ScheduleFireJob.Group, 1));
             quartz.UsePersistentStore(store =>
             {
                 // Job data holds only a purchase id; plain strings keep Quartz's tables readable.
-                store.ConfigureStore(ado => ado.StoreJobDataAsStrings = true);
+                store.ConfigureStore(ado =>
+                {
+                    ado.StoreJobDataAsStrings = true;
+                    // A fire later than this (the worker was down when it was due) is a misfire: schedules skip it.
+                    ado.MisfireThreshold = schedules.MisfireThreshold;
+                });
                 store.UseSqlite(database.ConnectionString);
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
@@ -113,6 +127,8 @@ public static class WorkerHost
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         // After Quartz: resumes purchases a shutdown or crash left without a job.
         services.AddHostedService<PurchaseResumer>();
+        // After Quartz: every schedule row has its job, and no schedule job lacks its row.
+        services.AddHostedService<ScheduleReconciler>();
         return services;
     }
 }

@@ -54,4 +54,29 @@ internal static partial class Log
 
     [LoggerMessage(25, LogLevel.Error, "Webhook dispatcher hit an unexpected {ExceptionType} ({Where}); it carries on")]
     public static partial void WebhookDispatcherError(ILogger logger, string exceptionType, string where);
+
+    // Schedules: 40-49.
+    [LoggerMessage(40, LogLevel.Information, "Schedule {ScheduleId} created for agent {Agent}: {Cron} in {TimeZone}")]
+    public static partial void ScheduleCreated(ILogger logger, string scheduleId, string agent, string cron, string timeZone);
+
+    [LoggerMessage(41, LogLevel.Information, "Schedule {ScheduleId} deleted")]
+    public static partial void ScheduleDeleted(ILogger logger, string scheduleId);
+
+    [LoggerMessage(42, LogLevel.Information, "Schedule {ScheduleId} fire of {ScheduledAt:O} gave purchase {PurchaseId} (replayed: {Replayed})")]
+    public static partial void ScheduleFired(ILogger logger, string scheduleId, DateTime scheduledAt, string purchaseId, bool replayed);
+
+    [LoggerMessage(43, LogLevel.Information, "Schedule {ScheduleId} fire skipped: {Reason}")]
+    public static partial void ScheduleFireSkipped(ILogger logger, string scheduleId, string reason);
+
+    [LoggerMessage(44, LogLevel.Warning, "Schedule {ScheduleId} fire refused with {StatusCode}: {Problems}")]
+    public static partial void ScheduleFireRefused(ILogger logger, string scheduleId, int statusCode, string problems);
+
+    [LoggerMessage(45, LogLevel.Error, "Schedule {ScheduleId} fire hit an unexpected {ExceptionType}")]
+    public static partial void ScheduleFireFailed(ILogger logger, string scheduleId, string exceptionType);
+
+    [LoggerMessage(46, LogLevel.Warning, "Schedule {ScheduleId} could not be put back on Quartz ({ExceptionType})")]
+    public static partial void ScheduleReconcileFailed(ILogger logger, string scheduleId, string exceptionType);
+
+    [LoggerMessage(47, LogLevel.Information, "Schedules reconciled at start-up: {Created} job(s) created, {Deleted} orphan job(s) deleted")]
+    public static partial void SchedulesReconciled(ILogger logger, int created, int deleted);
 }

@@ -21,10 +21,12 @@ internal sealed class TestService : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<HttpClient> _clients = [];
+    private readonly bool _ownsDataDirectory;
 
-    private TestService(WebApplication app, LinkSandbox sandbox, DemoShop? shop, string dataDirectory)
+    private TestService(WebApplication app, LinkSandbox sandbox, DemoShop? shop, string dataDirectory, bool ownsDataDirectory)
     {
         _app = app;
+        _ownsDataDirectory = ownsDataDirectory;
         Sandbox = sandbox;
         Shop = shop;
         DataDirectory = dataDirectory;
@@ -40,12 +42,15 @@ internal sealed class TestService : IAsyncDisposable
     public AgentStore Agents => Services.GetRequiredService<AgentStore>();
 
     /// <param name="withShop">Also start the demo shop (its card processor wired to the sandbox) for real checkouts.</param>
+    /// <param name="dataDirectory">Run on this data directory (e.g. a previous service's, to restart on the same database);
+    /// the caller then owns it and disposing the service leaves it in place. Default: a fresh one, deleted on dispose.</param>
     public static async Task<TestService> StartAsync(bool withShop = false, LinkSandboxOptions? sandboxOptions = null,
-        IReadOnlyDictionary<string, string?>? configuration = null)
+        IReadOnlyDictionary<string, string?>? configuration = null, string? dataDirectory = null)
     {
+        var ownsDataDirectory = dataDirectory is null;
         var sandbox = new LinkSandbox(sandboxOptions ?? new LinkSandboxOptions());
         DemoShop? shop = withShop ? await DemoShop.StartAsync(new DemoShopOptions(), new SandboxIssuer(sandbox)) : null;
-        var dataDirectory = DataDirectoryTest.NewDataDirectory();
+        dataDirectory ??= DataDirectoryTest.NewDataDirectory();
         var settings = new WorkerHostSettings { Sandbox = sandbox, ConsoleLogLevel = LogEventLevel.Warning };
         settings.Configuration["Worker:DataDirectory"] = dataDirectory;
         settings.Configuration["Link:ApprovalPollInterval"] = "00:00:00.050";
@@ -62,7 +67,7 @@ internal sealed class TestService : IAsyncDisposable
         }
         var app = ServiceHost.Build(settings, "http://127.0.0.1:0");
         await app.StartAsync();
-        return new TestService(app, sandbox, shop, dataDirectory);
+        return new TestService(app, sandbox, shop, dataDirectory, ownsDataDirectory);
     }
 
     /// <summary>Creates an agent and returns an HTTP client that sends its token.</summary>
@@ -149,6 +154,9 @@ internal sealed class TestService : IAsyncDisposable
         {
             await Shop.DisposeAsync();
         }
-        DataDirectoryTest.Delete(DataDirectory);
+        if (_ownsDataDirectory)
+        {
+            DataDirectoryTest.Delete(DataDirectory);
+        }
     }
 }
