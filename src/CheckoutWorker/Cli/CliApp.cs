@@ -16,6 +16,9 @@ public static class CliApp
         AgentCommand.Create(),
         AgentCommand.Pause(paused: true),
         AgentCommand.Pause(paused: false),
+        PurchaseCommand.Create(),
+        ScheduleCommand.Create(),
+        McpCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) => Create().Parse(args).InvokeAsync();
