@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "API listening on {Urls}")]
     public static partial void Listening(ILogger logger, string urls);
+
+    [LoggerMessage(10, LogLevel.Information, "Purchase {PurchaseId} stopped at a safe point; it resumes from its timeline when the worker runs it again")]
+    public static partial void PurchaseStopped(ILogger logger, string purchaseId);
 }

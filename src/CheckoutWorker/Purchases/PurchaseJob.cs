@@ -25,8 +25,9 @@ public sealed class PurchaseJob(PurchasePipeline pipeline, ShutdownSignal shutdo
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Shutting down: the purchase stays where its timeline says and resumes on the next start.
-            throw;
+            // Shutting down (or interrupted): the purchase stays where its timeline says and resumes on the next start.
+            // Not rethrown: Quartz would log an expected stop as an unhandled error, and a graceful stop is not one.
+            Log.PurchaseStopped(logger, purchaseId);
         }
         catch (Exception ex)
         {
