@@ -39,6 +39,7 @@ public sealed partial class DemoShop : IAsyncDisposable
     private readonly DemoShopOptions _options;
     private readonly ConcurrentDictionary<string, CardDetails> _cardTokens = new(StringComparer.Ordinal);
     private int _paymentAttempts;
+    private int _paySubmissions;
     private int _cardTokenRequests;
     private int _shopPort;
     private int _cardPort;
@@ -94,6 +95,12 @@ public sealed partial class DemoShop : IAsyncDisposable
 
     /// <summary>How many times the shop has asked the issuer to authorize a payment (approved or not).</summary>
     public int PaymentAttempts => Volatile.Read(ref _paymentAttempts);
+
+    /// <summary>
+    /// How many payment submissions reached the shop, valid or not: POSTs of the single-page checkout form
+    /// (<c>Pay now</c>) and of the multi-step review step (<c>Place order</c>). A buyer's final clicks, as the shop saw them.
+    /// </summary>
+    public int PaySubmissions => Volatile.Read(ref _paySubmissions);
 
     /// <summary>The page of one product. Unknown skus are allowed and lead to the shop's 404 page.</summary>
     public Uri ProductUrl(string sku)
@@ -232,16 +239,22 @@ public sealed partial class DemoShop : IAsyncDisposable
         _app.MapGet("/checkout/payment", (RequestDelegate)ShowPaymentStepAsync);
         _app.MapPost("/checkout/payment", (RequestDelegate)SavePaymentStepAsync);
         _app.MapGet("/checkout/review", (RequestDelegate)ShowReviewStepAsync);
-        _app.MapPost("/checkout/review", (RequestDelegate)PlaceReviewedOrderAsync);
+        _app.MapPost("/checkout/review", (RequestDelegate)(context => CountPaySubmission(context, PlaceReviewedOrderAsync)));
         _app.MapGet("/checkout/3ds", (RequestDelegate)ShowThreeDsChallengeAsync);
         _app.MapGet("/", (RequestDelegate)ShowCatalogAsync);
         _app.MapGet("/products/{sku}", (RequestDelegate)ShowProductAsync);
         _app.MapPost("/cart", (RequestDelegate)AddToCartAsync);
         _app.MapGet("/cart", (RequestDelegate)ShowCartAsync);
         _app.MapGet("/checkout", (RequestDelegate)ShowCheckoutAsync);
-        _app.MapPost("/checkout", (RequestDelegate)PayAsync);
+        _app.MapPost("/checkout", (RequestDelegate)(context => CountPaySubmission(context, PayAsync)));
         _app.MapGet("/orders/{orderNumber}", (RequestDelegate)ShowOrderAsync);
         _app.MapFallback((RequestDelegate)(context => HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound())));
+    }
+
+    private Task CountPaySubmission(HttpContext context, RequestDelegate pay)
+    {
+        Interlocked.Increment(ref _paySubmissions);
+        return pay(context);
     }
 
     private Task ShowCatalogAsync(HttpContext context) =>
@@ -316,8 +329,33 @@ public sealed partial class DemoShop : IAsyncDisposable
         {
             DemoVariant.Captcha => HtmlAsync(context, StatusCodes.Status200OK, _pages.CaptchaWall()),
             _ when Variant.IsMultiStep() => SeeOtherAsync(context, "/checkout/shipping"),
-            _ => HtmlAsync(context, StatusCodes.Status200OK, CheckoutPage(lines, ShippingDetails.Empty, new Dictionary<string, string>())),
+            _ => ServeCheckoutPageAsync(context, CheckoutPage(lines, ShippingDetails.Empty, new Dictionary<string, string>())),
         };
+    }
+
+    /// <summary>The one-form checkout page: whole, or in two parts around <see cref="DemoShopOptions.BeforeCardFields"/>.</summary>
+    private async Task ServeCheckoutPageAsync(HttpContext context, string html)
+    {
+        var split = _options.BeforeCardFields is null ? -1 : html.IndexOf(ShopPages.PaymentFieldsetStart, StringComparison.Ordinal);
+        if (split < 0)
+        {
+            await HtmlAsync(context, StatusCodes.Status200OK, html);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        try
+        {
+            await context.Response.WriteAsync(html[..split], context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await _options.BeforeCardFields!(context.RequestAborted);
+            await context.Response.WriteAsync(html[split..], context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The buyer went away while the page was held: nobody is left to send the rest to.
+        }
     }
 
     private string CheckoutPage(IReadOnlyList<CartLine> lines, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors,
@@ -403,6 +441,11 @@ public sealed partial class DemoShop : IAsyncDisposable
         HttpContext context, Cart cart, IReadOnlyList<CartLine> lines, long unitIncrease, ShippingDetails shipping, CardDetails card,
         Func<string, string> pageWithError)
     {
+        if (_options.BeforeAuthorize is { } hold)
+        {
+            await hold(_stopping.Token);
+        }
+
         var amount = ShopPages.Total(lines, unitIncrease);
         var attempt = new PaymentAttempt(
             card.Number, card.Cvc, card.ExpMonth, card.ExpYear, card.NameOnCard,

@@ -24,6 +24,29 @@ public sealed class DemoShopOptions
     /// Default 240 ($2.40), so a $24.00 cart becomes $26.40.
     /// </summary>
     public long PriceIncrease { get; init; } = 240;
+
+    /// <summary>
+    /// Test hook, off by default (null: the checkout page is sent whole, as always). When set, the one-form checkout
+    /// page (<c>GET /checkout</c> of every variant but the multi-step ones and the captcha wall) is sent in two parts:
+    /// first everything before the payment fieldset — order total and the contact and shipping fields, which a buyer
+    /// can already fill — then, once the task this returns completes, the card fields and the <c>Pay now</c> button.
+    /// It is called on every such page view. The token is the request's own: it is canceled when the buyer goes away
+    /// (say, its browser is killed), which ends the hold and drops the rest of the page. Lets a test stop a buyer
+    /// mid-form, e.g. <c>async ct =&gt; { reached.TrySetResult(); await release.Task.WaitAsync(ct); }</c> with two
+    /// <see cref="TaskCompletionSource"/>s the test controls.
+    /// </summary>
+    public Func<CancellationToken, Task>? BeforeCardFields { get; init; }
+
+    /// <summary>
+    /// Test hook, off by default (null: payments are authorized at once). When set, every payment submission that
+    /// passed the shop's checks (the single-page <c>Pay now</c>, the multi-step review's <c>Place order</c>) awaits the
+    /// task this returns after taking the cart's payment lock and before the shop asks the issuer to authorize (so
+    /// before <see cref="DemoShop.PaymentAttempts"/> counts it). The token is the shop's lifetime, not the request's:
+    /// as at a real merchant, a buyer who goes away after clicking does not stop the payment, so the test must
+    /// complete the task (or dispose the shop). Lets a test hold the merchant's answer to a final click, e.g. to kill
+    /// the buyer after it clicked and before it read the result. See also <see cref="DemoShop.PaySubmissions"/>.
+    /// </summary>
+    public Func<CancellationToken, Task>? BeforeAuthorize { get; init; }
 }
 
 /// <summary>One product in the catalog.</summary>

@@ -90,6 +90,9 @@ internal sealed class ShopPages(string shopName)
         return Layout("Cart", body.ToString());
     }
 
+    /// <summary>Where the one-form checkout's payment part begins (the page is split here to hold it mid-form).</summary>
+    public const string PaymentFieldsetStart = "<fieldset>\n<legend>Payment</legend>\n";
+
     public string Checkout(
         IReadOnlyList<CartLine> lines, ShippingDetails shipping,
         IReadOnlyDictionary<string, string> errors, string? paymentError = null,
@@ -104,7 +107,7 @@ internal sealed class ShopPages(string shopName)
         // novalidate: the server's per-field messages are what a buyer (or an agent) should see, not a browser bubble.
         form.Append("<form method=\"post\" action=\"/checkout\" novalidate>\n");
         AppendShippingFields(form, shipping, errors, countrySelect: false);
-        form.Append("<fieldset>\n<legend>Payment</legend>\n");
+        form.Append(PaymentFieldsetStart);
         if (layout == CardFieldsLayout.Iframe)
         {
             // The card fields live in the processor's document: this page never sees them, only a token.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CheckoutAgent.Worker.Hosting;
 
 namespace CheckoutAgent.Worker.Cli;
 
@@ -21,5 +22,20 @@ public static class CliApp
         McpCommand.Create(),
     };
 
-    public static Task<int> RunAsync(string[] args) => Create().Parse(args).InvokeAsync();
+    public static Task<int> RunAsync(string[] args)
+    {
+        var parse = Create().Parse(args);
+        var configuration = new InvocationConfiguration();
+        if (IsServe(parse))
+        {
+            // On SIGTERM or Ctrl+C System.CommandLine cancels the verb's token and, after this long, gives up on it and
+            // exits 143 or 130 (2 s by default). serve's graceful stop may take the host's whole shutdown timeout.
+            configuration.ProcessTerminationTimeout = ServiceHost.ShutdownTimeout + TimeSpan.FromSeconds(15);
+        }
+        return parse.InvokeAsync(configuration);
+    }
+
+    /// <summary>Whether the command line runs <c>checkout-agent serve</c> (not <c>link-sandbox serve</c>).</summary>
+    private static bool IsServe(ParseResult parse) =>
+        parse.CommandResult.Command is { Name: ServeCommand.Name } serve && serve.Parents.Contains(parse.RootCommandResult.Command);
 }

@@ -11,6 +11,8 @@ namespace CheckoutAgent.Worker.Cli;
 /// <summary><c>checkout-agent serve</c>: the worker and its HTTP API, until Ctrl+C (or SIGTERM) stops it gracefully.</summary>
 internal static class ServeCommand
 {
+    public const string Name = "serve";
+
     public static Command Create()
     {
         var urls = new Option<string>("--urls")
@@ -30,7 +32,7 @@ internal static class ServeCommand
             }
         });
         var dataDir = CommonOptions.DataDirectory();
-        var command = new Command("serve",
+        var command = new Command(Name,
             "Run the worker with its HTTP API (/v1, described at /openapi/v1.json): agents queue purchases with their tokens " +
             "(checkout-agent agent add), schedules fire, webhooks report outcomes. Ctrl+C stops it after running checkouts " +
             "finish their current step; unfinished purchases resume on the next start.")
@@ -53,7 +55,9 @@ internal static class ServeCommand
                 : "Link: the in-process sandbox, which approves at once and moves no money (set Link__Transport=cli for real Link)");
             Console.Out.WriteLine("agents: checkout-agent agent add NAME --scopes purchases:write,purchases:read   ·   stop: Ctrl+C");
             Console.Out.Flush();
-            await app.WaitForShutdownAsync(CancellationToken.None);
+            // SIGTERM or Ctrl+C reaches us as System.CommandLine's token (CliApp gives serve the time a graceful stop
+            // needs): it stops the host, which lets running checkouts finish their current step, and serve exits 0.
+            await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return command;

@@ -16,6 +16,9 @@ public static class ServiceHost
     /// <summary>Where <c>serve</c> listens unless told otherwise: loopback only, so nothing off this machine reaches it.</summary>
     public const string DefaultUrl = "http://127.0.0.1:8417";
 
+    /// <summary>How long a graceful stop may take: running checkouts finish their current step (at most a step timeout).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(45);
+
     public static WebApplication Build(WorkerHostSettings settings, string urls)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -36,7 +39,7 @@ public static class ServiceHost
             kestrel.AddServerHeader = false;
         });
         // A checkout asked to stop finishes its current step (at most a step timeout) before the host gives up on it.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "CheckoutAgent API";
