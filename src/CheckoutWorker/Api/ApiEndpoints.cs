@@ -216,6 +216,12 @@ public static class ApiEndpoints
         {
             return (null, TooLarge());
         }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's minimum data rate (a client trickling its body) or a broken body: the client is told, others carry on.
+            return (null, ApiResults.Error(ex.StatusCode, new ApiError(ApiErrorCodes.BodyIncomplete,
+                $"the request body did not arrive in full ({ex.StatusCode}): send it at once, at more than 1 KiB/s")));
+        }
     }
 
     private static IResult TooLarge() => ApiResults.Error(413, new ApiError(ApiErrorCodes.BodyTooLarge,

@@ -26,6 +26,7 @@ public static class ApiErrorCodes
     public const string MissingField = "missing_field";
     public const string UnknownField = "unknown_field";
     public const string BodyTooLarge = "body_too_large";
+    public const string BodyIncomplete = "body_incomplete";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string IdempotencyKeyMissing = "idempotency_key_missing";
     public const string IdempotencyKeyReused = "idempotency_key_reused";

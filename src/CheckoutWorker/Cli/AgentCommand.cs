@@ -33,7 +33,7 @@ internal static class AgentCommand
         {
             var store = Open(parse.GetValue(dataDir)!);
             await store.SetPausedAsync(paused, cancellationToken);
-            Console.Out.WriteLine(paused ? "purchasing paused: new purchases are refused until 'checkout-agent resume'" : "purchasing resumed");
+            parse.InvocationConfiguration.Output.WriteLine(paused ? "purchasing paused: new purchases are refused until 'checkout-agent resume'" : "purchasing resumed");
             return 0;
         });
         return command;
@@ -59,18 +59,18 @@ internal static class AgentCommand
             var (parsed, error) = Scopes.Parse(parse.GetValue(scopes) ?? "");
             if (error is not null)
             {
-                return Fail($"--scopes: {error}");
+                return Fail(parse, $"--scopes: {error}");
             }
             if (!ReadPolicy(parse, max, daily, monthly, merchants, new AgentPolicy(), out var policy, out var policyError))
             {
-                return Fail(policyError!);
+                return Fail(parse, policyError!);
             }
             try
             {
                 var created = await Open(parse.GetValue(dataDir)!).AddAsync(parse.GetValue(name)!, parsed, policy, cancellationToken);
                 if (parse.GetValue(json))
                 {
-                    Console.Out.WriteLine(JsonSerializer.Serialize(new
+                    parse.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(new
                     {
                         id = created.Agent.Id, name = created.Agent.Name, scopes = created.Agent.Scopes, token = created.Token,
                         webhook_secret = created.Agent.WebhookSecret, policy = created.Agent.Policy,
@@ -78,17 +78,17 @@ internal static class AgentCommand
                 }
                 else
                 {
-                    Console.Out.WriteLine($"agent {created.Agent.Name} ({created.Agent.Id}) scopes: {string.Join(", ", created.Agent.Scopes)}");
-                    Console.Out.WriteLine($"policy: {Describe(created.Agent.Policy)}");
-                    Console.Out.WriteLine($"token:          {created.Token}");
-                    Console.Out.WriteLine($"webhook secret: {created.Agent.WebhookSecret}");
-                    Console.Out.WriteLine("Both are shown only now: store them where the agent reads its secrets.");
+                    parse.InvocationConfiguration.Output.WriteLine($"agent {created.Agent.Name} ({created.Agent.Id}) scopes: {string.Join(", ", created.Agent.Scopes)}");
+                    parse.InvocationConfiguration.Output.WriteLine($"policy: {Describe(created.Agent.Policy)}");
+                    parse.InvocationConfiguration.Output.WriteLine($"token:          {created.Token}");
+                    parse.InvocationConfiguration.Output.WriteLine($"webhook secret: {created.Agent.WebhookSecret}");
+                    parse.InvocationConfiguration.Output.WriteLine("Both are shown only now: store them where the agent reads its secrets.");
                 }
                 return 0;
             }
             catch (ArgumentException ex)
             {
-                return Fail(ex.Message.Split(" (Parameter")[0]);
+                return Fail(parse, ex.Message.Split(" (Parameter")[0]);
             }
         });
         return command;
@@ -107,9 +107,9 @@ internal static class AgentCommand
             var agentName = parse.GetValue(name)!;
             if (!await Open(parse.GetValue(dataDir)!).RevokeAsync(agentName, cancellationToken))
             {
-                return Fail($"no live agent named '{agentName}'; 'checkout-agent agent list' shows them");
+                return Fail(parse, $"no live agent named '{agentName}'; 'checkout-agent agent list' shows them");
             }
-            Console.Out.WriteLine($"agent {agentName} revoked: its token no longer works");
+            parse.InvocationConfiguration.Output.WriteLine($"agent {agentName} revoked: its token no longer works");
             return 0;
         });
         return command;
@@ -130,7 +130,7 @@ internal static class AgentCommand
                 .Where(a => parse.GetValue(all) || a.RevokedAt is null).ToList();
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(agents.Select(a => new
+                parse.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(agents.Select(a => new
                 {
                     id = a.Id, name = a.Name, scopes = a.Scopes, policy = a.Policy, created_at = a.CreatedAt, revoked_at = a.RevokedAt,
                 })));
@@ -138,12 +138,12 @@ internal static class AgentCommand
             }
             if (agents.Count == 0)
             {
-                Console.Out.WriteLine("no agents yet: checkout-agent agent add NAME --scopes purchases:write,purchases:read");
+                parse.InvocationConfiguration.Output.WriteLine("no agents yet: checkout-agent agent add NAME --scopes purchases:write,purchases:read");
             }
             foreach (var agent in agents)
             {
                 var revoked = agent.RevokedAt is { } at ? $"  REVOKED {at:u}" : "";
-                Console.Out.WriteLine($"{agent.Name,-24} {string.Join(",", agent.Scopes),-50} {Describe(agent.Policy)}{revoked}");
+                parse.InvocationConfiguration.Output.WriteLine($"{agent.Name,-24} {string.Join(",", agent.Scopes),-50} {Describe(agent.Policy)}{revoked}");
             }
             return 0;
         });
@@ -165,14 +165,14 @@ internal static class AgentCommand
             var agentName = parse.GetValue(name)!;
             if (await store.GetByNameAsync(agentName, cancellationToken) is not { RevokedAt: null } agent)
             {
-                return Fail($"no live agent named '{agentName}'; 'checkout-agent agent list' shows them");
+                return Fail(parse, $"no live agent named '{agentName}'; 'checkout-agent agent list' shows them");
             }
             if (!ReadPolicy(parse, max, daily, monthly, merchants, agent.Policy, out var policy, out var error))
             {
-                return Fail(error!);
+                return Fail(parse, error!);
             }
             await store.SetPolicyAsync(agentName, policy, cancellationToken);
-            Console.Out.WriteLine($"agent {agentName} policy: {Describe(policy)}");
+            parse.InvocationConfiguration.Output.WriteLine($"agent {agentName} policy: {Describe(policy)}");
             return 0;
         });
         return command;
@@ -256,9 +256,9 @@ internal static class AgentCommand
         return new AgentStore(database, TimeProvider.System);
     }
 
-    private static int Fail(string message)
+    private static int Fail(ParseResult parse, string message)
     {
-        Console.Error.WriteLine($"error: {message}");
+        parse.InvocationConfiguration.Error.WriteLine($"error: {message}");
         return 2;
     }
 }

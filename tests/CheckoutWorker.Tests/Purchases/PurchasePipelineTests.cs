@@ -70,8 +70,9 @@ public class PurchasePipelineTests
         await using var worker = await TestWorker.StartAsync(new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Never }), NoBrowser);
         // A purchase as a crash leaves it: "submitting" recorded, the worker gone before the merchant answered.
         var purchase = await worker.Store.CreateAsync(PurchaseValidatorTests.ValidRequest(), CancellationToken.None);
-        await worker.Store.TransitionAsync(purchase.Id, PurchaseStatus.Submitting, "submitting", "final click", CancellationToken.None,
-            spendRequestId: "lsrq_from_before_the_crash");
+        Assert.That(await worker.Store.TransitionAsync(purchase.Id, PurchaseStatus.CheckingOut, "approved", "approved", CancellationToken.None,
+            spendRequestId: "lsrq_from_before_the_crash"), Is.True);
+        Assert.That(await worker.Store.TransitionAsync(purchase.Id, PurchaseStatus.Submitting, "submitting", "final click", CancellationToken.None), Is.True);
 
         await worker.Pipeline.RunAsync(purchase.Id, CancellationToken.None);
         await worker.Pipeline.RunAsync(purchase.Id, CancellationToken.None);
@@ -107,6 +108,26 @@ public class PurchasePipelineTests
     }
 
     [Test]
+    public async Task Store_ACanceledPurchase_NeverReachesSubmitting_AndAnEndedOneNeverChanges()
+    {
+        await using var worker = await TestWorker.StartAsync(new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Never }), NoBrowser);
+        var purchase = await worker.Store.CreateAsync(PurchaseValidatorTests.ValidRequest(), CancellationToken.None);
+        Assert.That(await worker.Store.TransitionAsync(purchase.Id, PurchaseStatus.Submitting, "submitting", "final click", CancellationToken.None),
+            Is.False, "submitting is reached only from checking_out");
+        Assert.That(await worker.Store.TransitionAsync(purchase.Id, PurchaseStatus.CheckingOut, "approved", "approved", CancellationToken.None), Is.True);
+
+        var canceled = await worker.Store.CancelAsync(purchase.Id, null, "test", CancellationToken.None);
+        Assert.That(canceled.Disposition, Is.EqualTo(CancelDisposition.Canceled));
+        // The checkout that was filling the form now asks to click: refused, so it never clicks.
+        Assert.That(await worker.Store.TransitionAsync(purchase.Id, PurchaseStatus.Submitting, "submitting", "final click", CancellationToken.None), Is.False);
+        Assert.That(await worker.Store.TransitionAsync(purchase.Id, PurchaseStatus.Succeeded, "succeeded", "late", CancellationToken.None), Is.False);
+        var ended = await worker.Store.GetAsync(purchase.Id, CancellationToken.None);
+        Assert.That(ended!.Status, Is.EqualTo(PurchaseStatus.Failed));
+        Assert.That(ended.Outcome!.Code, Is.EqualTo(FailureCodes.Canceled));
+        Assert.That((await worker.Store.CancelAsync(purchase.Id, null, "again", CancellationToken.None)).Disposition, Is.EqualTo(CancelDisposition.AlreadyEnded));
+    }
+
+    [Test]
     public async Task Timeline_IsAppendOnlyAndInOrder()
     {
         await using var worker = await TestWorker.StartAsync(new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Deny }), NoBrowser);
@@ -115,7 +136,7 @@ public class PurchasePipelineTests
         await worker.WaitForEndAsync(purchase.Id);
         var timeline = await worker.Store.GetTimelineAsync(purchase.Id, CancellationToken.None);
 
-        Assert.That(timeline.Select(e => e.Kind), Is.EqualTo(new[] { "queued", "spend_request", PurchaseStatus.Failed }));
+        Assert.That(timeline.Select(e => e.Kind), Is.EqualTo(new[] { "queued", "policy", "spend_request", PurchaseStatus.Failed }));
         Assert.That(timeline.Select(e => e.At), Is.Ordered);
     }
 }

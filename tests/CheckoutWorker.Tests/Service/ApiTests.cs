@@ -218,6 +218,34 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task SlowClient_DoesNotHoldUpOthers_AndIsDropped()
+    {
+        var (client, created) = await _service.AddAgentAsync("patient");
+        using var slow = new System.Net.Sockets.TcpClient();
+        await slow.ConnectAsync(_service.BaseAddress.Host, _service.BaseAddress.Port);
+        var stream = slow.GetStream();
+        var head = $"POST /v1/purchases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {created.Token}\r\nIdempotency-Key: slow\r\n" +
+                   "Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"recipe\":";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+
+        // While that body trickles in (not at all), everyone else is served.
+        using var fine = await TestService.PostPurchaseAsync(client, _service.PurchaseBody(), "fast");
+        Assert.That(fine.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+
+        // Kestrel's minimum data rate (1 KiB/s after a 5 s grace) ends the slow request; nothing of it is stored.
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = new StringBuilder();
+        int read;
+        while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        Assert.That(answer.ToString(), Does.StartWith("HTTP/1.1 4").Or.Empty, "the slow request ends with a 4xx or a closed connection");
+        Assert.That(await CountAsync("purchases"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task List_FiltersAndPages_NewestFirst()
     {
         var (client, _) = await _service.AddAgentAsync("lister");
