@@ -90,7 +90,7 @@ public sealed partial class LinkEmulatorServer
         {
             _challenges.TryRemove(stale, out _);
         }
-        var id = SandboxIds.New("ch_", 24);
+        var id = ObjectIds.New("ch_", 24);
         var expiresAt = now + ChallengeLifetime;
         _challenges[id] = new DemoChallenge(amount, currency, expiresAt);
         var request = new JsonObject

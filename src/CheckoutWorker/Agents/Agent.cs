@@ -60,14 +60,10 @@ public static class AgentSecrets
 {
     public const string TokenPrefix = "cat_";
     public const string WebhookSecretPrefix = "whsec_";
-    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    public static string NewToken() => CheckoutAgent.Link.ObjectIds.New(TokenPrefix, 40);
 
-    public static string NewToken() => TokenPrefix + Random(40);
-
-    public static string NewWebhookSecret() => WebhookSecretPrefix + Random(32);
+    public static string NewWebhookSecret() => CheckoutAgent.Link.ObjectIds.New(WebhookSecretPrefix, 32);
 
     /// <summary>SHA-256 of the token: tokens are 238 random bits, so a plain hash is as strong as a slow one here.</summary>
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    private static string Random(int length) => RandomNumberGenerator.GetString(Alphabet, length);
 }

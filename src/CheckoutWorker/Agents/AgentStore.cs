@@ -19,7 +19,7 @@ public sealed class AgentStore(CheckoutDatabase database, TimeProvider time)
             throw new ArgumentException($"agent name '{name}' is not allowed: use 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", nameof(name));
         }
         var token = AgentSecrets.NewToken();
-        var agent = new Agent("agt_" + Guid.NewGuid().ToString("N")[..16], name, scopes, policy, AgentSecrets.NewWebhookSecret(), time.GetUtcNow(), null);
+        var agent = new Agent(CheckoutAgent.Link.ObjectIds.New("agt_", 16), name, scopes, policy, AgentSecrets.NewWebhookSecret(), time.GetUtcNow(), null);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """

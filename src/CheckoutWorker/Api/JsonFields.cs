@@ -92,7 +92,7 @@ internal sealed class JsonFields
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
         {
-            Fail(Path(name), $"{Path(name)} must be an absolute http or https URL such as https://shop.example.com/; got '{Truncate(text)}'");
+            Fail(Path(name), $"{Path(name)} must be an absolute http or https URL such as https://shop.example.com/; got '{Quote(text)}'");
             return null;
         }
         if (uri.UserInfo.Length > 0)
@@ -102,7 +102,7 @@ internal sealed class JsonFields
         }
         if (httpsOnlyExceptLoopback && uri.Scheme == "http" && !uri.IsLoopback)
         {
-            Fail(Path(name), $"{Path(name)} must use https (plain http is accepted only for localhost and 127.0.0.1); got '{Truncate(text)}'");
+            Fail(Path(name), $"{Path(name)} must use https (plain http is accepted only for localhost and 127.0.0.1); got '{Quote(text)}'");
             return null;
         }
         return text;
@@ -143,8 +143,8 @@ internal sealed class JsonFields
 
     public static string Describe(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => $"the string '{Truncate(value.GetString()!)}'",
-        JsonValueKind.Number => $"the number {Truncate(value.GetRawText())}",
+        JsonValueKind.String => $"the string '{Quote(value.GetString()!)}'",
+        JsonValueKind.Number => $"the number {Quote(value.GetRawText())}",
         JsonValueKind.True or JsonValueKind.False => $"{value.GetRawText()}",
         JsonValueKind.Array => "an array",
         JsonValueKind.Object => "an object",
@@ -152,5 +152,5 @@ internal sealed class JsonFields
     };
 
     // Echoed values are masked: a card number pasted into the wrong field must not come back in an error (or a log of it).
-    private static string Truncate(string text) => CheckoutAgent.Link.CardNumberMasker.Mask(text.Length <= 60 ? text : text[..57] + "...");
+    internal static string Quote(string text) => CheckoutAgent.Link.CardNumberMasker.Mask(text.Length <= 60 ? text : text[..57] + "...");
 }

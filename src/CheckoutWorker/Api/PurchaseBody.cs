@@ -79,14 +79,19 @@ public static class PurchaseBody
     }
 
     /// <summary>SHA-256 of the body with insignificant whitespace removed: the same JSON retried hashes the same.</summary>
-    public static string Hash(JsonElement body)
+    public static string Hash(JsonElement body) => Convert.ToHexStringLower(SHA256.HashData(CompactUtf8(body)));
+
+    /// <summary>The JSON with insignificant whitespace removed, as stored for a schedule's purchase.</summary>
+    public static string Compact(JsonElement body) => Encoding.UTF8.GetString(CompactUtf8(body));
+
+    private static byte[] CompactUtf8(JsonElement body)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             body.WriteTo(writer);
         }
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
+        return buffer.ToArray();
     }
 
     private static List<PurchaseItem>? ParseItems(JsonFields fields)
@@ -221,6 +226,4 @@ public static class PurchaseBody
         }
         return result;
     }
-
-    internal static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CheckoutAgent.Link;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Schedules;
 
@@ -45,11 +44,11 @@ public static class ScheduleBody
             var (expression, problem) = ScheduleCron.Parse(cronText);
             if (expression is null)
             {
-                fields.Fail("cron", $"cron must be {ScheduleCron.Expected}; '{Quote(cronText)}' {problem}");
+                fields.Fail("cron", $"cron must be {ScheduleCron.Expected}; '{JsonFields.Quote(cronText)}' {problem}");
             }
             else if (expression.GetNextValidTimeAfter(DateTimeOffset.UtcNow) is null)
             {
-                fields.Fail("cron", $"cron '{Quote(cronText)}' never fires again (a year in the past?); use one such as '{ScheduleCron.Example}'");
+                fields.Fail("cron", $"cron '{JsonFields.Quote(cronText)}' never fires again (a year in the past?); use one such as '{ScheduleCron.Example}'");
             }
             else
             {
@@ -73,7 +72,7 @@ public static class ScheduleBody
             if (request is not null)
             {
                 purchase = request;
-                purchaseJson = Compact(element);
+                purchaseJson = PurchaseBody.Compact(element);
             }
         }
         fields.RejectUnknown();
@@ -85,18 +84,6 @@ public static class ScheduleBody
     /// <summary>An IANA zone known to this machine (Windows names are refused: the API speaks IANA only).</summary>
     public static TimeZoneInfo? FindZone(string id) =>
         TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId ? zone : null;
-
-    private static string Compact(JsonElement element)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            element.WriteTo(writer);
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static string Quote(string text) => CardNumberMasker.Mask(text.Length <= 60 ? text : text[..57] + "...");
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CheckoutAgent.Link;
 using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Policy;
 using CheckoutAgent.Worker.Storage;
@@ -103,7 +104,7 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
         var (today, month) = intake.Agent is null ? (0L, 0L) : await SpentAsync(connection, transaction, intake.Agent.Id, request.Currency, now, cancellationToken);
         var decision = PolicyEvaluator.Evaluate(new PolicyInput(policy, paused, request.Amount, request.Currency, intake.MerchantHost, today, month));
 
-        var id = "pur_" + Guid.NewGuid().ToString("N")[..20];
+        var id = ObjectIds.New("pur_", 20);
         var status = decision.Allowed ? PurchaseStatus.Queued : PurchaseStatus.Failed;
         var outcome = decision.Allowed ? null : new PurchaseOutcome
         {
@@ -384,7 +385,7 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
             return;
         }
         var now = time.GetUtcNow();
-        var eventId = "evt_" + Guid.NewGuid().ToString("N")[..24];
+        var eventId = ObjectIds.New("evt_");
         var type = "purchase." + purchase.Status;
         var body = JsonSerializer.Serialize(new WebhookEvent(eventId, type, now, new WebhookEventData(PurchaseView.From(purchase, null))), Json);
         await using var command = Command(connection, transaction, """

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Storage;
 using Microsoft.Data.Sqlite;
@@ -13,11 +12,9 @@ public sealed record ScheduleRecord(
 /// <summary>Schedules in the worker's database (table <c>schedules</c>); their Quartz jobs are kept in step by <see cref="ScheduleService"/>.</summary>
 public sealed class ScheduleStore(CheckoutDatabase database)
 {
-    // Letters and digits like the other ids, lower case only: a long run of digits could look like a card number to the log masker.
-    private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
     private const string Columns = "id, agent_id, name, cron, time_zone, request_json, paused, created_at, updated_at";
 
-    public static string NewId() => "sch_" + RandomNumberGenerator.GetString(IdAlphabet, 20);
+    public static string NewId() => CheckoutAgent.Link.ObjectIds.New("sch_", 20);
 
     /// <returns>False when the agent already has a schedule of that name (nothing is stored).</returns>
     public async Task<bool> InsertAsync(ScheduleRecord schedule, CancellationToken cancellationToken)

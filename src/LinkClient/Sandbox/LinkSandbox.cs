@@ -178,7 +178,7 @@ public sealed class LinkSandbox
             string id;
             do
             {
-                id = SandboxIds.New("lsrq_", 24);
+                id = ObjectIds.New("lsrq_", 24);
             }
             while (_entries.ContainsKey(id));
 
@@ -439,7 +439,7 @@ public sealed class LinkSandbox
             SetStatus(entry, SpendRequestStatus.Succeeded, now);
             _authorizationCount++;
             RecordTransactionLocked(entry, amount, card.Currency, entry.MerchantName ?? HostOf(card.MerchantUrl), now);
-            return PaymentAuthorizationResult.Approve(SandboxIds.New("auth_", 24));
+            return PaymentAuthorizationResult.Approve(ObjectIds.New("auth_", 24));
         }
     }
 
@@ -500,7 +500,7 @@ public sealed class LinkSandbox
                 Accepted = true,
                 Message = "Accepted.",
                 SpendRequestId = entry.Id,
-                PaymentId = SandboxIds.New("pay_", 24),
+                PaymentId = ObjectIds.New("pay_", 24),
             };
         }
 
@@ -686,7 +686,7 @@ public sealed class LinkSandbox
         var expiry = now.AddMonths(24 + RandomNumberGenerator.GetInt32(0, 13));
         var card = new SandboxIssuedCard
         {
-            Id = SandboxIds.New("ic_", 24),
+            Id = ObjectIds.New("ic_", 24),
             SpendRequestId = entry.Id,
             Number = number,
             Cvc = RandomNumberGenerator.GetInt32(0, 1000).ToString("000", CultureInfo.InvariantCulture),
@@ -710,7 +710,7 @@ public sealed class LinkSandbox
         string id;
         do
         {
-            id = SandboxIds.New("spt_", 32);
+            id = ObjectIds.New("spt_", 32);
         }
         while (_tokens.ContainsKey(id));
         var token = new SandboxSharedPaymentToken
@@ -729,7 +729,7 @@ public sealed class LinkSandbox
     private void RecordTransactionLocked(Entry entry, long amount, string currency, string description, DateTimeOffset now) =>
         _transactions.Add(new Transaction
         {
-            Id = SandboxIds.New("txn_", 24),
+            Id = ObjectIds.New("txn_", 24),
             SourceId = entry.PaymentMethodId,
             Amount = amount,
             Currency = currency.ToLowerInvariant(),

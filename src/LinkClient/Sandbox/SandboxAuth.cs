@@ -94,7 +94,7 @@ public sealed class SandboxAuth
     /// <see cref="SandboxApprovalMode.Deny"/> it is answered at once; otherwise the person answers on the approval page.</summary>
     public SandboxDeviceAuthorization StartDeviceAuthorization(string? scope, string? connectionLabel)
     {
-        var deviceCode = SandboxIds.New("dc_", 40);
+        var deviceCode = ObjectIds.New("dc_", 40);
         var userCode = string.Join('-', Enumerable.Range(0, 2).Select(_ => RandomNumberGenerator.GetString(UserCodeAlphabet, 4)));
         var authorization = new SandboxDeviceAuthorization(deviceCode, userCode, string.IsNullOrWhiteSpace(scope) ? DefaultScope : scope.Trim(),
             connectionLabel, _time.GetUtcNow() + _options.DeviceCodeLifetime, PollIntervalSeconds);
@@ -200,8 +200,8 @@ public sealed class SandboxAuth
 
     private SandboxTokenSet MintLocked(string scope)
     {
-        var access = SandboxIds.New("link_at_", 32);
-        var refresh = SandboxIds.New("link_rt_", 32);
+        var access = ObjectIds.New("link_at_", 32);
+        var refresh = ObjectIds.New("link_rt_", 32);
         _accessTokens[access] = _time.GetUtcNow() + _options.AccessTokenLifetime;
         _refreshTokens[refresh] = scope;
         return new SandboxTokenSet(access, refresh, (int)_options.AccessTokenLifetime.TotalSeconds, scope);

@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 
-namespace CheckoutAgent.Link.Sandbox;
+namespace CheckoutAgent.Link;
 
 /// <summary>
 /// Random object ids in the shape Stripe and Link use: a prefix and 24 base-62 characters (<c>lsrq_4fZq…</c>).
 /// Base 62, unlike hex, practically never yields a run of 13+ digits, so an id is not mistaken for a card number by
-/// the maskers and the CLI transport's argument check.
+/// the maskers and the CLI transport's argument check. Used for the sandbox's objects and the worker's own (purchases,
+/// agents, schedules, webhook events) and secrets alike.
 /// </summary>
-internal static class SandboxIds
+public static class ObjectIds
 {
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
