@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Information, "Purchase {PurchaseId} stopped at a safe point (canceled or shutting down); its timeline says where it stands")]
     public static partial void PurchaseStopped(ILogger logger, string purchaseId);
 
+    [LoggerMessage(11, LogLevel.Information, "Step {Step}/{StepCount} ({StepKind}) done in {Elapsed} ms")]
+    public static partial void StepCompleted(ILogger logger, int step, int stepCount, string stepKind, long elapsed);
+
     // Webhooks (20-29): event and purchase ids, types, status codes and attempt numbers; never URLs, bodies or answers.
 
     [LoggerMessage(20, LogLevel.Information, "Webhook {WebhookEventId} {EventType} of purchase {PurchaseId} delivered ({StatusCode}) on attempt {Attempt}")]

@@ -17,6 +17,7 @@ public sealed class PurchaseJob(PurchasePipeline pipeline, ShutdownSignal shutdo
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var purchaseId = context.MergedJobDataMap.GetString(PurchaseKey)!;
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["PurchaseId"] = purchaseId });
         // Interrupted (a cancel, Quartz) or the worker stopping: either way the purchase stops at its next safe point.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token);
         try

@@ -29,6 +29,9 @@ public sealed class PurchasePipeline(
     TimeProvider time,
     ILogger<PurchasePipeline> logger)
 {
+    /// <summary>The <c>Agent</c> log property of purchases queued locally (the demo, <c>recipe test</c>), not by an agent.</summary>
+    public const string LocalAgent = "local";
+
     public async Task RunAsync(string purchaseId, CancellationToken cancellationToken)
     {
         var purchase = await store.GetAsync(purchaseId, cancellationToken);
@@ -41,7 +44,11 @@ public sealed class PurchasePipeline(
         {
             return;
         }
-        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["PurchaseId"] = purchaseId, ["Recipe"] = purchase.Recipe });
+        // Properties on every event of this run (not built into strings), so one purchase can be followed end to end in Seq.
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["PurchaseId"] = purchaseId, ["Recipe"] = purchase.Recipe, ["Agent"] = purchase.AgentId ?? LocalAgent,
+        });
         var request = purchase.Request;
         var timings = new List<Timing>();
         var outcome = new PurchaseOutcome
@@ -232,8 +239,12 @@ public sealed class PurchasePipeline(
                             throw new PurchaseEndedException(purchaseId);
                         }
                     },
-                    report => store.AppendAsync(purchaseId, "step", $"step {report.Step.Number}/{report.StepCount} {report.Step.Describe()}",
-                        cancellationToken, report.Milliseconds),
+                    report =>
+                    {
+                        Log.StepCompleted(logger, report.Step.Number, report.StepCount, report.Step.Kind, report.Milliseconds);
+                        return store.AppendAsync(purchaseId, "step", $"step {report.Step.Number}/{report.StepCount} {report.Step.Describe()}",
+                            cancellationToken, report.Milliseconds);
+                    },
                     cancellationToken);
             }
             finally
