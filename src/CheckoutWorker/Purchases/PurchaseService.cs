@@ -5,6 +5,7 @@ using CheckoutAgent.Worker.Api;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Recipes;
+using CheckoutAgent.Worker.Storage;
 using Microsoft.Extensions.Logging;
 using Quartz;
 
@@ -19,9 +20,43 @@ public sealed record SubmitResult(int StatusCode, string? PurchaseId, string? Re
 /// The operations every front end shares: take a purchase (validate, recipe, idempotency, policy, store, queue),
 /// read, list and cancel. The HTTP API, MCP (through the API) and schedules all come through here.
 /// </summary>
-public sealed class PurchaseService(
-    PurchaseStore store, RecipeCatalog recipes, ISchedulerFactory schedulers, ILinkClient link, CardVault vault, ILogger<PurchaseService> logger)
+public sealed class PurchaseService : IDisposable
 {
+    private readonly PurchaseStore store;
+    private readonly RecipeCatalog recipes;
+    private readonly ISchedulerFactory schedulers;
+    private readonly ILinkClient link;
+    private readonly CardVault vault;
+    private readonly ILogger<PurchaseService> logger;
+    private readonly GroupCommit<PendingIntake, IntakeWrite> _intakes;
+
+    public PurchaseService(PurchaseStore store, RecipeCatalog recipes, ISchedulerFactory schedulers, ILinkClient link, CardVault vault,
+        ILogger<PurchaseService> logger)
+    {
+        this.store = store;
+        this.recipes = recipes;
+        this.schedulers = schedulers;
+        this.link = link;
+        this.vault = vault;
+        this.logger = logger;
+        _intakes = new GroupCommit<PendingIntake, IntakeWrite>(IntakeAndQueueAsync);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _intakes.Dispose();
+
+    /// <summary>
+    /// One group commit of intakes: the batch goes into the store in one transaction, then its accepted purchases onto
+    /// Quartz in one more, before any caller hears back. So a 201 always means the job exists, API writes never
+    /// compete with each other for SQLite's lock, and under load one disk sync carries many purchases.
+    /// </summary>
+    private async Task<IReadOnlyList<IntakeWrite>> IntakeAndQueueAsync(IReadOnlyList<PendingIntake> batch)
+    {
+        var writes = await store.IntakeBatchAsync(batch);
+        var accepted = writes.Where(w => w.Result is { Disposition: IntakeDisposition.Created, Decision.Allowed: true }).Select(w => w.Result!.PurchaseId!).ToList();
+        await ScheduleManyAsync(schedulers, accepted, CancellationToken.None);
+        return writes;
+    }
     public async Task<SubmitResult> SubmitAsync(Agent agent, string idempotencyKey, JsonElement body, string? scheduleId, CancellationToken cancellationToken)
     {
         var (request, errors) = PurchaseBody.Parse(body);
@@ -41,7 +76,8 @@ public sealed class PurchaseService(
         }
         var merchantUrl = request.MerchantUrl ?? recipe.MerchantUrl;
         var host = Uri.TryCreate(merchantUrl, UriKind.Absolute, out var uri) ? uri.Host : "";
-        var result = await store.IntakeAsync(request, new PurchaseIntake(agent, idempotencyKey, PurchaseBody.Hash(body), host, scheduleId), cancellationToken);
+        var result = (await _intakes.RunAsync(new PendingIntake(request, new PurchaseIntake(agent, idempotencyKey, PurchaseBody.Hash(body), host, scheduleId)),
+            cancellationToken)).Unwrap();
         switch (result.Disposition)
         {
             case IntakeDisposition.Replayed:
@@ -51,11 +87,7 @@ public sealed class PurchaseService(
                     $"Idempotency-Key '{idempotencyKey}' was already used for purchase {result.PurchaseId} with a different body; " +
                     "retry with the same body to get that purchase, or use a new key for a new purchase", "Idempotency-Key")]);
         }
-        if (result.Decision!.Allowed)
-        {
-            await ScheduleAsync(schedulers, result.PurchaseId!, cancellationToken);
-        }
-        else
+        if (!result.Decision!.Allowed)
         {
             Log.PolicyRefused(logger, result.PurchaseId!, agent.Name, result.Decision.Rule);
         }
@@ -108,18 +140,48 @@ public sealed class PurchaseService(
         return result with { Purchase = await store.GetAsync(id, cancellationToken) };
     }
 
+    /// <summary>Puts stored purchases on Quartz in one store transaction; one at a time if any of them is already there.</summary>
+    internal static async Task ScheduleManyAsync(ISchedulerFactory schedulers, IReadOnlyList<string> purchaseIds, CancellationToken cancellationToken)
+    {
+        if (purchaseIds.Count <= 1)
+        {
+            foreach (var id in purchaseIds)
+            {
+                await ScheduleAsync(schedulers, id, cancellationToken);
+            }
+            return;
+        }
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var jobs = purchaseIds.ToDictionary(id => JobFor(id), id => (IReadOnlyCollection<ITrigger>)[TriggerFor(id)]);
+        try
+        {
+            await scheduler.ScheduleJobs(jobs, new ScheduleJobOptions(), cancellationToken);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            foreach (var id in purchaseIds)
+            {
+                await ScheduleAsync(schedulers, id, cancellationToken);
+            }
+        }
+    }
+
+    private static IJobDetail JobFor(string purchaseId) => JobBuilder.Create<PurchaseJob>()
+        .WithIdentity(purchaseId, PurchaseJob.Group)
+        .UsingJobData(PurchaseJob.PurchaseKey, purchaseId)
+        .RequestRecovery()
+        .Build();
+
+    private static ITrigger TriggerFor(string purchaseId) => TriggerBuilder.Create()
+        .WithIdentity(purchaseId, PurchaseJob.Group)
+        .StartNow()
+        .Build();
+
     /// <summary>Puts a stored purchase on Quartz (a recoverable one-shot job keyed by the purchase id); nothing if already there.</summary>
     internal static async Task ScheduleAsync(ISchedulerFactory schedulers, string purchaseId, CancellationToken cancellationToken)
     {
-        var job = JobBuilder.Create<PurchaseJob>()
-            .WithIdentity(purchaseId, PurchaseJob.Group)
-            .UsingJobData(PurchaseJob.PurchaseKey, purchaseId)
-            .RequestRecovery()
-            .Build();
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity(purchaseId, PurchaseJob.Group)
-            .StartNow()
-            .Build();
+        var job = JobFor(purchaseId);
+        var trigger = TriggerFor(purchaseId);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         try
         {

@@ -21,6 +21,23 @@ public sealed record IntakeResult(IntakeDisposition Disposition, string? Purchas
 
 public enum IntakeDisposition { Created, Replayed, KeyReused }
 
+/// <summary>One purchase waiting to be taken in.</summary>
+public sealed record PendingIntake(PurchaseRequest Request, PurchaseIntake Intake);
+
+/// <summary>What one intake of a batch came to: its result, or the error that rolled it (alone) back.</summary>
+public sealed record IntakeWrite(IntakeResult? Result, Exception? Error, IReadOnlyList<PurchaseEvent> Events, bool WebhookQueued)
+{
+    /// <summary>The result, or the intake's own error rethrown.</summary>
+    public IntakeResult Unwrap()
+    {
+        if (Error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Error);
+        }
+        return Result!;
+    }
+}
+
 /// <summary>What a cancel found.</summary>
 public enum CancelDisposition { Canceled, NotFound, AlreadyEnded, Submitting }
 
@@ -47,6 +64,7 @@ public sealed record PurchaseQuery
 /// </summary>
 public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
 {
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -78,12 +96,56 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
     /// response the caller gets (so a retry gets exactly the same). A purchase the policy refuses is stored as
     /// <c>failed</c> with the reason in its timeline and never reaches Link.
     /// </summary>
-    public async Task<IntakeResult> IntakeAsync(PurchaseRequest request, PurchaseIntake intake, CancellationToken cancellationToken)
+    public async Task<IntakeResult> IntakeAsync(PurchaseRequest request, PurchaseIntake intake, CancellationToken cancellationToken) =>
+        (await IntakeBatchAsync([new PendingIntake(request, intake)])).Single().Unwrap();
+
+    /// <summary>
+    /// Takes several intakes in one transaction, one after the other, each in its own savepoint: each sees the ones
+    /// before it (a repeated key, the budget they used), one that fails rolls back alone, and the batch pays for one
+    /// disk sync instead of one each (see <see cref="GroupCommit{TItem,TResult}"/>).
+    /// </summary>
+    internal async Task<IReadOnlyList<IntakeWrite>> IntakeBatchAsync(IReadOnlyList<PendingIntake> batch)
     {
+        // No caller's token: a batch holds other callers' purchases too, and once begun it is written whole.
+        var cancellationToken = CancellationToken.None;
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        // BEGIN IMMEDIATE: the key check, the budget sums and the insert see one state; concurrent intakes queue up.
+        // BEGIN IMMEDIATE: the key checks, the budget sums and the inserts see one state; concurrent writers queue up.
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var writes = new List<IntakeWrite>(batch.Count);
+        foreach (var pending in batch)
+        {
+            await transaction.SaveAsync("intake", cancellationToken);
+            try
+            {
+                writes.Add(await IntakeOneAsync(connection, transaction, pending.Request, pending.Intake, now, cancellationToken));
+                await transaction.ReleaseAsync("intake", cancellationToken);
+            }
+            catch (Exception ex) when (ex is SqliteException or JsonException or InvalidOperationException or ArgumentException)
+            {
+                await transaction.RollbackAsync("intake", cancellationToken);
+                await transaction.ReleaseAsync("intake", cancellationToken);
+                writes.Add(new IntakeWrite(null, ex, [], false));
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var write in writes)
+        {
+            foreach (var entry in write.Events)
+            {
+                EventAppended?.Invoke(entry);
+            }
+            if (write.WebhookQueued)
+            {
+                WebhookQueued?.Invoke();
+            }
+        }
+        return writes;
+    }
+
+    private async Task<IntakeWrite> IntakeOneAsync(SqliteConnection connection, SqliteTransaction transaction, PurchaseRequest request,
+        PurchaseIntake intake, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         if (intake.Agent is { } owner && intake.IdempotencyKey is { } key)
         {
             await using var find = Command(connection, transaction,
@@ -93,9 +155,9 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
             await using var reader = await find.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                return reader.GetString(0) == intake.RequestHash
+                return new IntakeWrite(reader.GetString(0) == intake.RequestHash
                     ? new IntakeResult(IntakeDisposition.Replayed, reader.GetString(1), reader.GetInt32(2), reader.GetString(3), null)
-                    : new IntakeResult(IntakeDisposition.KeyReused, reader.GetString(1), 409, "", null);
+                    : new IntakeResult(IntakeDisposition.KeyReused, reader.GetString(1), 409, "", null), null, [], false);
             }
         }
 
@@ -163,16 +225,8 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
             remember.Parameters.AddWithValue("@now", Format(now));
             await remember.ExecuteNonQueryAsync(cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
-        foreach (var entry in events)
-        {
-            EventAppended?.Invoke(entry);
-        }
-        if (!decision.Allowed && request.CallbackUrl is not null)
-        {
-            WebhookQueued?.Invoke();
-        }
-        return new IntakeResult(IntakeDisposition.Created, id, 201, response, decision);
+        return new IntakeWrite(new IntakeResult(IntakeDisposition.Created, id, 201, response, decision), null, events,
+            !decision.Allowed && request.CallbackUrl is not null);
     }
 
     private static async Task<(long Today, long Month)> SpentAsync(SqliteConnection connection, SqliteTransaction transaction, string agentId,

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Text.Json;
+using CheckoutAgent.Worker.Bench;
+
+namespace CheckoutAgent.Worker.Cli;
+
+/// <summary><c>checkout-agent bench intake</c>: purchases per second the HTTP API accepts into the store.</summary>
+internal static class BenchIntakeCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var clients = new Option<string>("--clients")
+        {
+            Description = "Concurrent API clients, one measured level each, comma-separated (default 1,8,32).",
+            DefaultValueFactory = _ => "1,8,32",
+        };
+        clients.Validators.Add(result =>
+        {
+            if (ParseLevels(result.GetValueOrDefault<string>()) is null)
+            {
+                result.AddError($"--clients must be whole numbers from 1 to 256 separated by commas, e.g. 1,8,32; got '{result.GetValueOrDefault<string>()}'.");
+            }
+        });
+        var requests = new Option<int>("--requests")
+        {
+            Description = "Purchases posted at each level (default 2000).",
+            DefaultValueFactory = _ => 2000,
+        };
+        requests.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000)
+            {
+                result.AddError("--requests must be between 1 and 1000000.");
+            }
+        });
+        var output = new Option<FileInfo?>("--out")
+        {
+            Description = "Also write the results as JSON to this file.",
+        };
+        var command = new Command("intake",
+            "Measure how many purchases per second the HTTP API accepts into the store: starts the service in-process on a " +
+            "loopback port with a fresh temporary database, then posts purchases (each with its own Idempotency-Key, checked " +
+            "against an agent's policy) from 1, 8 and 32 concurrent clients. Link's sandbox leaves them waiting for approval, " +
+            "so no checkout runs. Prints accepted purchases per second and latency per level.")
+        {
+            clients, requests, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new IntakeBenchSettings { Clients = ParseLevels(parse.GetValue(clients))!, Requests = parse.GetValue(requests) };
+            var result = await IntakeBenchmark.RunAsync(settings, Console.Error, cancellationToken);
+            Console.Out.Write(IntakeBenchmark.Format(result));
+            if (parse.GetValue(output) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(result, Indented) + "\n", cancellationToken);
+                Console.Error.WriteLine($"intake: results written to {file.FullName}");
+            }
+            return result.Runs.All(r => r.Errors == 0) ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>"1,8,32" as numbers; null when any part is not a whole number from 1 to 256.</summary>
+    internal static IReadOnlyList<int>? ParseLevels(string? text)
+    {
+        var levels = new List<int>();
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var level) || level is < 1 or > 256)
+            {
+                return null;
+            }
+            levels.Add(level);
+        }
+        return levels.Count == 0 ? null : levels;
+    }
+}
