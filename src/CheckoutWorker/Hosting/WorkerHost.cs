@@ -120,6 +120,7 @@ public static class WorkerHost
                     ado.MisfireThreshold = schedules.MisfireThreshold;
                 });
                 store.UseSqlite(database.ConnectionString);
+                store.UseConnectionProvider(_ => new BusyWaitingSqliteProvider(database.ConnectionString));
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
             });

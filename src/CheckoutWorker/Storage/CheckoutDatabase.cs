@@ -22,6 +22,9 @@ public sealed class CheckoutDatabase
         }.ToString();
     }
 
+    /// <summary>Lets SQLite wait up to 30 s for a lock, in steps of a few milliseconds.</summary>
+    public const string BusyTimeoutPragma = "PRAGMA busy_timeout = 30000";
+
     /// <value>Absolute path of the database file.</value>
     public string Path { get; }
 
@@ -35,7 +38,7 @@ public sealed class CheckoutDatabase
         // SQLite's own busy handler waits for a lock in steps of a few milliseconds. Without it Microsoft.Data.Sqlite
         // retries a busy statement after 150 ms sleeps, which under concurrent writers made intake 10x slower.
         await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout = 30000";
+        command.CommandText = BusyTimeoutPragma;
         await command.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
