@@ -26,8 +26,18 @@ public class CardFieldFaultTests
     [OneTimeTearDown]
     public async Task StopBrowserAsync() => await _browsers.DisposeAsync();
 
+    /// <summary>A shop, a browser context of its own, and the page; disposing closes both.</summary>
+    private sealed record OpenCheckout(DemoShop Shop, IBrowserContext Context, IPage Page) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Context.DisposeAsync();
+            await Shop.DisposeAsync();
+        }
+    }
+
     /// <summary>A shop with <paramref name="options"/>, a fresh browser context, and its page at the one-form checkout with one item in the cart.</summary>
-    private async Task<(DemoShop Shop, IBrowserContext Context, IPage Page)> OpenCheckoutAsync(DemoShopOptions options)
+    private async Task<OpenCheckout> OpenCheckoutAsync(DemoShopOptions options)
     {
         var shop = await DemoShop.StartAsync(options, new SandboxIssuer(new LinkSandbox(new LinkSandboxOptions())));
         var context = await _browsers.NewContextAsync(CancellationToken.None);
@@ -37,7 +47,7 @@ public class CardFieldFaultTests
         await page.GetByRole(AriaRole.Link, new() { Name = "Checkout" }).ClickAsync();
         // The hooks' script runs at the end of the page: a click returns once the navigation commits, before it ran.
         await page.WaitForLoadStateAsync(LoadState.Load);
-        return (shop, context, page);
+        return new OpenCheckout(shop, context, page);
     }
 
     private static Task<IElementHandle> FieldAsync(IPage page, string label) =>
@@ -46,9 +56,8 @@ public class CardFieldFaultTests
     [Test]
     public async Task NumberDisabled_FillTimesOut_AndPlaywrightsMessageQuotesTheNumber()
     {
-        var (shop, context, page) = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.NumberDisabled });
-        await using var _ = shop;
-        await using var __ = context;
+        await using var checkout = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.NumberDisabled });
+        var page = checkout.Page;
 
         var number = await FieldAsync(page, "Card number");
         var error = Assert.ThrowsAsync<TimeoutException>(() => number.FillAsync(Number, new() { Timeout = Timeout }));
@@ -61,9 +70,8 @@ public class CardFieldFaultTests
     [Test]
     public async Task NumberMirroredIntoValueAttribute_NextCardStepFails_AndPlaywrightsMessagePreviewsTheNumber()
     {
-        var (shop, context, page) = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.NumberMirroredIntoValueAttribute });
-        await using var _ = shop;
-        await using var __ = context;
+        await using var checkout = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.NumberMirroredIntoValueAttribute });
+        var page = checkout.Page;
 
         await (await FieldAsync(page, "Card number")).FillAsync(Number, new() { Timeout = Timeout });
         Assert.That(await page.Locator("#card-number").GetAttributeAsync("value"), Is.EqualTo(Number), "the page copied the number into the attribute");
@@ -76,9 +84,8 @@ public class CardFieldFaultTests
     [Test]
     public async Task CvcNeverEditable_FillTimesOutAfterNumberAndExpiryWereTyped()
     {
-        var (shop, context, page) = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.CvcNeverEditable });
-        await using var _ = shop;
-        await using var __ = context;
+        await using var checkout = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.CvcNeverEditable });
+        var page = checkout.Page;
 
         await (await FieldAsync(page, "Card number")).FillAsync(Number, new() { Timeout = Timeout });
         await (await FieldAsync(page, "Expiry (MM/YY)")).FillAsync("04/29", new() { Timeout = Timeout });
@@ -94,7 +101,7 @@ public class CardFieldFaultTests
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (shop, context, page) = await OpenCheckoutAsync(new DemoShopOptions
+        await using var checkout = await OpenCheckoutAsync(new DemoShopOptions
         {
             AfterCardNumber = async ct =>
             {
@@ -102,8 +109,7 @@ public class CardFieldFaultTests
                 await release.Task.WaitAsync(ct);
             },
         });
-        await using var _ = shop;
-        await using var __ = context;
+        var page = checkout.Page;
         var expiry = page.GetByLabel("Expiry (MM/YY)", new() { Exact = true });
         Assert.That(await expiry.IsVisibleAsync(), Is.False, "only the number is shown at first");
 
@@ -120,9 +126,8 @@ public class CardFieldFaultTests
     [Test]
     public async Task NoHook_CheckoutPageHasNoFaultScriptAndAllCardFieldsWork()
     {
-        var (shop, context, page) = await OpenCheckoutAsync(new DemoShopOptions());
-        await using var _ = shop;
-        await using var __ = context;
+        await using var checkout = await OpenCheckoutAsync(new DemoShopOptions());
+        var page = checkout.Page;
 
         Assert.That(await page.ContentAsync(), Does.Not.Contain("card-fields.js"));
         foreach (var (label, value) in new[] { ("Card number", Number), ("Expiry (MM/YY)", "04/29"), ("CVC", "123"), ("Name on card", "Jane Doe") })

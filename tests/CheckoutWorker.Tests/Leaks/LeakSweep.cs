@@ -165,24 +165,12 @@ internal sealed class LeakSweep
     private async Task McpAsync(string id)
     {
         var stderr = new StringBuilder();
-        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        var transport = ClientCli.McpTransport(_sources.Api, _sources.Token, line =>
         {
-            Name = "checkout-agent",
-            Command = "dotnet",
-            Arguments = [ClientCli.WorkerDll, "mcp"],
-            WorkingDirectory = AppContext.BaseDirectory,
-            EnvironmentVariables = new Dictionary<string, string?>
+            lock (stderr)
             {
-                ["CHECKOUT_AGENT_URL"] = _sources.Api.ToString(),
-                ["CHECKOUT_AGENT_TOKEN"] = _sources.Token,
-            },
-            StandardErrorLines = line =>
-            {
-                lock (stderr)
-                {
-                    stderr.AppendLine(line);
-                }
-            },
+                stderr.AppendLine(line);
+            }
         });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using (var client = await McpClient.CreateAsync(transport, cancellationToken: timeout.Token))
@@ -200,29 +188,39 @@ internal sealed class LeakSweep
         }
     }
 
-    /// <summary>The text chunks of a PNG (tEXt, zTXt, iTXt, compressed or not), scanned decoded; the raw bytes are scanned with the folder.</summary>
+    /// <summary>Scans a screenshot's text chunks, decoded; its name and raw bytes are scanned with its folder.</summary>
     private void ScanPngText(string path)
     {
-        var png = File.ReadAllBytes(path);
+        foreach (var (type, text) in PngTextChunks(File.ReadAllBytes(path)))
+        {
+            _pngTextChunks++;
+            _scanner.ScanText($"{path} {type} chunk", text);
+        }
+    }
+
+    /// <summary>The text chunks of a PNG (tEXt, zTXt, iTXt, compressed or not), keyword and text, decoded.</summary>
+    internal static IEnumerable<(string Type, string Text)> PngTextChunks(byte[] png)
+    {
         for (var at = 8; at + 12 <= png.Length;)
         {
             var length = (int)BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(at));
             var type = Encoding.ASCII.GetString(png, at + 4, 4);
             var data = png.AsSpan(at + 8, Math.Min(length, png.Length - at - 8)).ToArray();
             at += 12 + length;
-            string? text = type switch
+            var text = type switch
             {
                 "tEXt" => Encoding.Latin1.GetString(data),
-                "zTXt" => Inflate(data, Array.IndexOf(data, (byte)0) + 2),
+                "zTXt" => Keyword(data) + Inflate(data, Array.IndexOf(data, (byte)0) + 2),
                 "iTXt" => ITxt(data),
                 _ => null,
             };
             if (text is not null)
             {
-                _pngTextChunks++;
-                _scanner.ScanText($"{path} {type} chunk", text);
+                yield return (type, text);
             }
         }
+
+        static string Keyword(byte[] data) => Encoding.Latin1.GetString(data, 0, Math.Max(0, Array.IndexOf(data, (byte)0)));
 
         static string ITxt(byte[] data)
         {
