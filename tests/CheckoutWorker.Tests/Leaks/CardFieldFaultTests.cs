@@ -82,6 +82,19 @@ public class CardFieldFaultTests
     }
 
     [Test]
+    public async Task NumberMirroredIntoValueAttribute_ALaterClickTimesOut_AndPlaywrightsMessagePreviewsTheNumber()
+    {
+        await using var checkout = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.NumberMirroredIntoValueAttribute });
+        var page = checkout.Page;
+
+        await (await FieldAsync(page, "Card number")).FillAsync(Number, new() { Timeout = Timeout });
+        var error = Assert.ThrowsAsync<TimeoutException>(() => page.GetByLabel("Card number", new() { Exact = true }).ClickAsync(new() { Timeout = Timeout }));
+
+        Assert.That(error!.Message, Does.Contain("not enabled"));
+        Assert.That(error.Message, Does.Contain($"value=\"{Number}\""), "the timeout's text previews the field with the number");
+    }
+
+    [Test]
     public async Task CvcNeverEditable_FillTimesOutAfterNumberAndExpiryWereTyped()
     {
         await using var checkout = await OpenCheckoutAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.CvcNeverEditable });

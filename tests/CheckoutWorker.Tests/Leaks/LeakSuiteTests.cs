@@ -7,6 +7,7 @@ using CheckoutAgent.Tests.Observability;
 using CheckoutAgent.Tests.Service;
 using CheckoutAgent.Tests.Webhooks;
 using CheckoutAgent.Worker.Purchases;
+using CheckoutAgent.Worker.Recipes;
 
 namespace CheckoutAgent.Tests.Leaks;
 
@@ -78,6 +79,32 @@ public class LeakSuiteTests
 
         AssertFailed(purchase, FailureCodes.StepFailed(ExpiryStep), "PlaywrightException");
         AssertStepsDone(purchase, NumberStep);
+    }
+
+    [Test]
+    public async Task ValueAttributeHoldsTheNumberWhenALaterStepTimesOut()
+    {
+        // A recipe that clicks the card number field again after typing (as some do, to trigger a shop's validation):
+        // the click is not a card step, and Playwright's timeout text previews the disabled field, value attribute and all.
+        var recipes = Directory.CreateTempSubdirectory("leak-recipes-");
+        try
+        {
+            var recipe = await File.ReadAllTextAsync(Path.Combine(RecipesDirectory.Resolve(null), "demo-shop.yaml"));
+            const string NumberFill = "  - fill: { label: Card number, value: \"${card.number}\" }\n";
+            Assert.That(recipe, Does.Contain(NumberFill));
+            await File.WriteAllTextAsync(Path.Combine(recipes.FullName, "demo-shop-reclick.yaml"),
+                recipe.Replace(NumberFill, NumberFill + "  - click: { label: Card number }\n", StringComparison.Ordinal));
+            await using var world = await LeakWorld.StartAsync(new DemoShopOptions { CardFieldFault = CardFieldFault.NumberMirroredIntoValueAttribute },
+                configuration: new Dictionary<string, string?>(ShortSteps) { ["Worker:RecipesDirectory"] = recipes.FullName });
+            var (purchase, _) = await BuyAndSweepAsync(world, "demo-shop-reclick");
+
+            AssertFailed(purchase, FailureCodes.StepFailed(NumberStep + 1), "TimeoutException");
+            AssertStepsDone(purchase, NumberStep);
+        }
+        finally
+        {
+            recipes.Delete(recursive: true);
+        }
     }
 
     [Test]
