@@ -27,7 +27,7 @@ public class LeakSuiteTests
     private const int CvcStep = 13;
 
     /// <summary>Short enough to keep the suite quick, long enough for a loaded two-core machine to load a page.</summary>
-    private static readonly Dictionary<string, string?> ShortSteps = new() { ["Browser:StepTimeout"] = "00:00:03" };
+    private static readonly Dictionary<string, string?> ShortSteps = new() { ["Browser:StepTimeout"] = "00:00:05" };
 
     [Test]
     public async Task Success()
@@ -136,6 +136,8 @@ public class LeakSuiteTests
             new Dictionary<string, string?> { ["Link:ApprovalPollInterval"] = "00:00:10" });
         var id = await world.PostPurchaseAsync();
         var pending = await world.WaitForAsync(id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
+        // The worker looks at once after recording awaiting_approval, then every 10 s: approve well inside that gap.
+        await Task.Delay(500);
         world.Sandbox.Approve(pending.GetProperty("spend_request_id").GetString()!);
         using (var cancel = await world.Api.PostAsync($"/v1/purchases/{id}/cancel", null))
         {
