@@ -159,13 +159,15 @@ public class LeakSuiteTests
         var clock = Stopwatch.StartNew();
         var (purchase, _) = await BuyAndSweepAsync(world);
 
-        // The same outcome as with Seq up, and no waiting on it: its sender retries in the background with backoff
-        // (1 s, 2 s, ...) and a 5 s connect timeout, so a checkout that waited would take seconds per log event.
+        // The same outcome as with Seq up, and no waiting on it. A refused connection fails in a millisecond, so what
+        // this bound catches is a sender that waits out its retries (1 s, 2 s, ... backoff) in line with the checkout;
+        // a slow Seq is covered by LoggingTests. The times are printed next to Success's for comparison (here: about
+        // 3 s both, 5.5 s both when the machine is busy).
         Assert.That(Status(purchase), Is.EqualTo(PurchaseStatus.Succeeded), purchase.ToString());
         Assert.That(world.Shop.Orders, Has.Count.EqualTo(1));
         var checkout = CheckoutMilliseconds(purchase);
         TestContext.Out.WriteLine($"checkout with Seq down: {checkout} ms (whole scenario {clock.ElapsedMilliseconds} ms)");
-        Assert.That(checkout, Is.LessThan(12_000), "a checkout with Seq down takes as long as one with Seq up (about 3 s here, see Success)");
+        Assert.That(checkout, Is.LessThan(20_000), "a checkout with Seq down takes as long as one with Seq up (see Success)");
     }
 
     [Test]
