@@ -56,7 +56,7 @@ public sealed partial class DemoShop : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<DemoShop>();
         _products = [.. options.Products];
         _catalog = _products.ToDictionary(p => p.Sku, StringComparer.Ordinal);
-        _pages = new ShopPages(options.ShopName);
+        _pages = new ShopPages(options.ShopName, options.CardFieldFault, options.AfterCardNumber is not null);
         _options = options;
     }
 
@@ -229,11 +229,13 @@ public sealed partial class DemoShop : IAsyncDisposable
                 return;
             }
             headers.ContentSecurityPolicy =
-                $"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; frame-src {_cardOrigin} {_foreignOrigin}; " +
+                $"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-src {_cardOrigin} {_foreignOrigin}; " +
                 "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
             await next(context);
         });
         _app.MapGet("/static/checkout.js", (RequestDelegate)(context => ScriptAsync(context, Scripts.Checkout)));
+        _app.MapGet("/static/card-fields.js", (RequestDelegate)(context => ScriptAsync(context, Scripts.CardFields)));
+        _app.MapPost("/checkout/card-number-entered", (RequestDelegate)CardNumberEnteredAsync);
         _app.MapGet("/checkout/shipping", (RequestDelegate)ShowShippingStepAsync);
         _app.MapPost("/checkout/shipping", (RequestDelegate)SaveShippingStepAsync);
         _app.MapGet("/checkout/payment", (RequestDelegate)ShowPaymentStepAsync);
@@ -355,6 +357,25 @@ public sealed partial class DemoShop : IAsyncDisposable
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The buyer went away while the page was held: nobody is left to send the rest to.
+        }
+    }
+
+    /// <summary>The page's word that a card number was typed (no value comes with it): answered after <see cref="DemoShopOptions.AfterCardNumber"/>.</summary>
+    private async Task CardNumberEnteredAsync(HttpContext context)
+    {
+        if (_options.AfterCardNumber is not { } hold)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        try
+        {
+            await hold(context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The buyer went away while held.
         }
     }
 

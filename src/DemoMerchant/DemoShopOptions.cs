@@ -47,6 +47,49 @@ public sealed class DemoShopOptions
     /// the buyer after it clicked and before it read the result. See also <see cref="DemoShop.PaySubmissions"/>.
     /// </summary>
     public Func<CancellationToken, Task>? BeforeAuthorize { get; init; }
+
+    /// <summary>
+    /// Test hook, off by default (<see cref="DemoMerchant.CardFieldFault.None"/>: every card field works). Breaks a card
+    /// field of the one-form checkout whose card fields sit in the shop's own form (the single-page, decline and three-ds
+    /// variants) in one of the ways a buyer's browser automation can fail while a card number is on the page; see
+    /// <see cref="DemoMerchant.CardFieldFault"/>. Lets a leak test drive a real checkout into each failure.
+    /// </summary>
+    public CardFieldFault CardFieldFault { get; init; }
+
+    /// <summary>
+    /// Test hook, off by default (null: all card fields are shown at once). When set, the one-form checkout with card
+    /// fields in the shop's own form shows only the card number field at first; once a number is typed, the page's
+    /// script tells the shop with a bare <c>POST /checkout/card-number-entered</c> (it carries no field value) and shows
+    /// the expiry, CVC and name fields when the shop answers, as checkouts that look up a card's brand do. The shop
+    /// answers once the task this returns completes; it is called for every such POST. The token is the request's own:
+    /// it is canceled when the buyer goes away. Lets a test hold a buyer during card entry, with a card number typed
+    /// into a live page, e.g. to kill it there: <c>async ct =&gt; { reached.TrySetResult(); await release.Task.WaitAsync(ct); }</c>.
+    /// </summary>
+    public Func<CancellationToken, Task>? AfterCardNumber { get; init; }
+}
+
+/// <summary>How <see cref="DemoShopOptions.CardFieldFault"/> breaks the checkout's card fields.</summary>
+public enum CardFieldFault
+{
+    /// <summary>Every card field works.</summary>
+    None,
+
+    /// <summary>
+    /// The CVC field is shown but read-only forever: the number and expiry are typed, then filling the CVC waits for an
+    /// editable field until its step times out.
+    /// </summary>
+    CvcNeverEditable,
+
+    /// <summary>The card number field is shown but disabled: filling it waits for an enabled field until its step times out.</summary>
+    NumberDisabled,
+
+    /// <summary>
+    /// Once a number is typed, the page's script copies it into the field's <c>value</c> attribute (as frameworks that
+    /// reflect state into attributes do), disables the field and labels it "Expiry (MM/YY)" as well, like a combined
+    /// card widget moving on to its next part. The expiry step then matches two fields, and the browser automation's
+    /// error describes both, attributes included: the number is in the error's text.
+    /// </summary>
+    NumberMirroredIntoValueAttribute,
 }
 
 /// <summary>One product in the catalog.</summary>

@@ -1,8 +1,9 @@
 namespace CheckoutAgent.DemoMerchant;
 
 /// <summary>
-/// The only script the demo shop serves: the token handshake between the checkout page and the card processor's
-/// iframe, as Stripe Elements and similar do it. The card never enters the shop's document; the shop gets a token.
+/// The scripts the demo shop serves: the token handshake between the checkout page and the card processor's iframe,
+/// as Stripe Elements and similar do it (the card never enters the shop's document; the shop gets a token), and the
+/// card-field test hooks of <see cref="DemoShopOptions"/>.
 /// </summary>
 internal static class Scripts
 {
@@ -42,6 +43,33 @@ internal static class Scripts
             const answer = await response.json();
             parent.postMessage(response.ok ? { type: 'token', token: answer.token } : { type: 'error', message: answer.error }, parentOrigin);
           });
+        })();
+        """;
+
+    /// <summary>
+    /// Checkout page with card fields in the shop's form, when a test hook is on: <see cref="CardFieldFault.NumberMirroredIntoValueAttribute"/>
+    /// (<c>data-fault="mirror"</c> on the number field) and <see cref="DemoShopOptions.AfterCardNumber"/> (<c>data-hold</c>).
+    /// </summary>
+    public const string CardFields = """
+        (() => {
+          const number = document.getElementById('card-number');
+          if (!number) return;
+          if (number.dataset.fault === 'mirror') {
+            number.addEventListener('input', () => {
+              number.setAttribute('value', number.value);
+              number.disabled = true;
+              const label = document.createElement('label');
+              label.htmlFor = 'card-number';
+              label.textContent = 'Expiry (MM/YY)';
+              number.after(label);
+            }, { once: true });
+          }
+          if (number.dataset.hold !== undefined) {
+            number.addEventListener('input', async () => {
+              const response = await fetch('/checkout/card-number-entered', { method: 'POST' });
+              if (response.ok) document.getElementById('card-rest').hidden = false;
+            }, { once: true });
+          }
         })();
         """;
 }

@@ -18,7 +18,10 @@ internal enum CardFieldsLayout
     Shadow,
 }
 
-internal sealed class ShopPages(string shopName)
+/// <param name="shopName">Shown in every page header and title.</param>
+/// <param name="cardFieldFault">Test hook: how the one-form checkout's own card fields are broken (see <see cref="DemoShopOptions.CardFieldFault"/>).</param>
+/// <param name="holdAfterCardNumber">Test hook: show only the card number until the shop answers (see <see cref="DemoShopOptions.AfterCardNumber"/>).</param>
+internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault = CardFieldFault.None, bool holdAfterCardNumber = false)
 {
     private const string Style =
         "body{font-family:system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:1rem;color:#222}"
@@ -118,6 +121,10 @@ internal sealed class ShopPages(string shopName)
 
                 """);
         }
+        else if (layout == CardFieldsLayout.Inline)
+        {
+            AppendCardFields(form, errors, cardFieldFault, holdAfterCardNumber);
+        }
         else
         {
             AppendCardFields(form, errors);
@@ -136,6 +143,10 @@ internal sealed class ShopPages(string shopName)
         if (layout == CardFieldsLayout.Iframe)
         {
             body.Append("<script src=\"/static/checkout.js\"></script>\n");
+        }
+        else if (layout == CardFieldsLayout.Inline && (holdAfterCardNumber || cardFieldFault == CardFieldFault.NumberMirroredIntoValueAttribute))
+        {
+            body.Append("<script src=\"/static/card-fields.js\"></script>\n");
         }
         return Layout("Checkout", body.ToString());
     }
@@ -300,13 +311,28 @@ internal sealed class ShopPages(string shopName)
     private static readonly (string Code, string Name)[] Countries =
         [("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("DE", "Germany"), ("FR", "France")];
 
-    private static void AppendCardFields(StringBuilder form, IReadOnlyDictionary<string, string> errors)
+    private static void AppendCardFields(StringBuilder form, IReadOnlyDictionary<string, string> errors,
+        CardFieldFault fault = CardFieldFault.None, bool holdAfterNumber = false)
     {
         // Card inputs are always rendered empty: card data never travels back to the browser.
-        form.Append(Input(Field.CardNumber, "Card number", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-number\""));
+        var numberHook = fault switch
+        {
+            CardFieldFault.NumberDisabled => " disabled",
+            CardFieldFault.NumberMirroredIntoValueAttribute => " data-fault=\"mirror\"",
+            _ => "",
+        } + (holdAfterNumber ? " data-hold" : "");
+        form.Append(Input(Field.CardNumber, "Card number", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-number\"" + numberHook));
+        if (holdAfterNumber)
+        {
+            form.Append("<div id=\"card-rest\" hidden>\n");
+        }
         form.Append(Input(Field.CardExpiry, "Expiry (MM/YY)", "", errors, "autocomplete=\"cc-exp\" placeholder=\"MM/YY\""));
-        form.Append(Input(Field.CardCvc, "CVC", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-csc\""));
+        form.Append(Input(Field.CardCvc, "CVC", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-csc\"" + (fault == CardFieldFault.CvcNeverEditable ? " readonly" : "")));
         form.Append(Input(Field.CardName, "Name on card", "", errors, "autocomplete=\"cc-name\""));
+        if (holdAfterNumber)
+        {
+            form.Append("</div>\n");
+        }
     }
 
     private static void AppendLines(StringBuilder body, IReadOnlyList<CartLine> lines, long unitIncrease = 0)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using CheckoutAgent.Worker.Cli;
+using ModelContextProtocol.Client;
 
 namespace CheckoutAgent.Tests.Clients;
 
@@ -61,4 +62,20 @@ internal static class ClientCli
         await process.WaitForExitAsync(timeout.Token);
         return new CliRun(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>The stdio transport that starts <c>checkout-agent mcp</c> as a child process forwarding to <paramref name="service"/> with an agent's token.</summary>
+    public static StdioClientTransport McpTransport(Uri service, string token, Action<string> standardErrorLine) =>
+        new(new StdioClientTransportOptions
+        {
+            Name = "checkout-agent",
+            Command = "dotnet",
+            Arguments = [WorkerDll, "mcp"],
+            WorkingDirectory = AppContext.BaseDirectory,
+            EnvironmentVariables = new Dictionary<string, string?>
+            {
+                ["CHECKOUT_AGENT_URL"] = service.ToString(),
+                ["CHECKOUT_AGENT_TOKEN"] = token,
+            },
+            StandardErrorLines = standardErrorLine,
+        });
 }

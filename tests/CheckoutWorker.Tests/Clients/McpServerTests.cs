@@ -25,19 +25,7 @@ public class McpServerTests
         _service = await TestService.StartAsync(sandboxOptions: new LinkSandboxOptions { Approval = SandboxApprovalMode.Manual });
         var (api, agent) = await _service.AddAgentAsync("mcp-agent");
         _api = api;
-        var transport = new StdioClientTransport(new StdioClientTransportOptions
-        {
-            Name = "checkout-agent",
-            Command = "dotnet",
-            Arguments = [ClientCli.WorkerDll, "mcp"],
-            WorkingDirectory = AppContext.BaseDirectory,
-            EnvironmentVariables = new Dictionary<string, string?>
-            {
-                ["CHECKOUT_AGENT_URL"] = _service.BaseAddress.ToString(),
-                ["CHECKOUT_AGENT_TOKEN"] = agent.Token,
-            },
-            StandardErrorLines = _stderr.Enqueue,
-        });
+        var transport = ClientCli.McpTransport(_service.BaseAddress, agent.Token, _stderr.Enqueue);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         _client = await McpClient.CreateAsync(transport, cancellationToken: timeout.Token);
     }

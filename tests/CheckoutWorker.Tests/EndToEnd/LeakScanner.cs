@@ -38,13 +38,14 @@ internal sealed class LeakScanner
     }
 
     /// <summary>Scans every file below <paramref name="root"/> (name and bytes), optionally only those written since <paramref name="since"/>.</summary>
-    public int ScanDirectory(string root, DateTime? since = null)
+    /// <param name="scanned">Receives the path of each file scanned, when given.</param>
+    public int ScanDirectory(string root, DateTime? since = null, ICollection<string>? scanned = null)
     {
         if (!Directory.Exists(root))
         {
             return 0;
         }
-        var scanned = 0;
+        var count = 0;
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         foreach (var file in Directory.EnumerateFiles(root, "*", options))
         {
@@ -60,14 +61,15 @@ internal sealed class LeakScanner
                 ScanText($"file name {file}", file);
                 // Latin-1 maps each byte to one char: digits in UTF-8 text and binary files alike are found.
                 ScanText(file, Encoding.Latin1.GetString(File.ReadAllBytes(file)));
-                scanned++;
+                count++;
+                scanned?.Add(file);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // A file that vanished or is locked while we look (other tests' browsers) is not ours to read.
             }
         }
-        return scanned;
+        return count;
     }
 
     /// <summary>Any 13-19 digit Luhn-valid run starting with 4 (the sandbox issues Visa numbers): for outputs where the exact number is unknown.</summary>

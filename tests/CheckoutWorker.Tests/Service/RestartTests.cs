@@ -1,15 +1,7 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using CheckoutAgent.DemoMerchant;
-using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Link.Emulator;
-using CheckoutAgent.Tests.EndToEnd;
-using CheckoutAgent.Worker.Agents;
-using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Purchases;
-using CheckoutAgent.Worker.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace CheckoutAgent.Tests.Service;
 
@@ -23,34 +15,20 @@ namespace CheckoutAgent.Tests.Service;
 [NonParallelizable]
 public class RestartTests : DataDirectoryTest
 {
-    private static readonly TimeSpan StageTimeout = TimeSpan.FromMinutes(3);
+    private ServiceWorld? _world;
 
-    private readonly List<ServiceProcess> _runs = [];
-    private LinkEmulatorServer? _emulator;
-    private DemoShop? _shop;
-    private string _token = "";
-
-    private LinkEmulatorServer Emulator => _emulator!;
-    private DemoShop Shop => _shop!;
+    private ServiceWorld World => _world!;
+    private LinkEmulatorServer Emulator => World.Emulator;
+    private DemoShop Shop => World.Shop;
 
     [TearDown]
     public async Task StopEverything()
     {
-        foreach (var run in _runs)
+        if (_world is not null)
         {
-            await run.DisposeAsync();
+            await _world.DisposeAsync();
+            _world = null;
         }
-        _runs.Clear();
-        if (_shop is not null)
-        {
-            await _shop.DisposeAsync();
-        }
-        if (_emulator is not null)
-        {
-            await _emulator.DisposeAsync();
-        }
-        // The test's own connections to the database (the agent it added) must let go before the folder is deleted.
-        SqliteConnection.ClearAllPools();
     }
 
     [Test]
@@ -200,136 +178,27 @@ public class RestartTests : DataDirectoryTest
         });
     }
 
-    /// <summary>The parts that outlive the worker: Link's emulator, the demo shop, and an agent in the data directory.</summary>
-    private async Task StartWorldAsync(EmulatorApprovalMode approval, DemoShopOptions shopOptions)
-    {
-        _emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions { Approval = approval });
-        _shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(_emulator.Sandbox));
-        var database = new CheckoutDatabase(Path.Combine(Path.GetFullPath(DataDirectory), "checkout-agent.db"));
-        database.Initialize();
-        var (scopes, error) = Scopes.Parse("purchases:write,purchases:read");
-        Assert.That(error, Is.Null);
-        _token = (await new AgentStore(database, TimeProvider.System).AddAsync("restart-tests", scopes, new AgentPolicy(), CancellationToken.None)).Token;
-    }
+    private async Task StartWorldAsync(EmulatorApprovalMode approval, DemoShopOptions shopOptions) =>
+        _world = await ServiceWorld.StartAsync(DataDirectory, approval, shopOptions);
 
-    /// <summary>A run of <c>serve</c> on this test's data directory, reaching Link through the stand-in link-cli.</summary>
-    private async Task<ServiceProcess> StartServiceAsync(string name)
-    {
-        var cli = LinkCliTransportTests.StandIn();
-        var authDirectory = CardFile.EnsurePrivateDirectory(Path.Combine(Path.GetFullPath(DataDirectory), "link-cli"));
-        var authFile = Path.Combine(authDirectory, "auth.json");
-        if (!File.Exists(authFile))
-        {
-            Emulator.WriteAuthFile(authFile);
-        }
-        var environment = new Dictionary<string, string>
-        {
-            ["Link__Transport"] = "cli",
-            ["Link__Cli__ExecutablePath"] = cli.ExecutablePath,
-            ["Link__Cli__AuthFile"] = authFile,
-            ["Link__Cli__ApiBaseUrl"] = Emulator.ApiBaseUrl.ToString(),
-            ["Link__Cli__AuthBaseUrl"] = Emulator.AuthBaseUrl.ToString(),
-            ["Link__ApprovalPollInterval"] = "00:00:00.200",
-            // Generous on a slow machine: a held page or answer must not time out before the test kills the worker.
-            ["Browser__StepTimeout"] = "00:02:00",
-            ["Browser__OutcomeTimeout"] = "00:02:00",
-        };
-        for (var i = 0; i < cli.LeadingArguments.Count; i++)
-        {
-            environment[$"Link__Cli__LeadingArguments__{i}"] = cli.LeadingArguments[i];
-        }
-        foreach (var (key, value) in DemoRunner.ShopConfiguration(Shop))
-        {
-            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
-        }
-        var run = await ServiceProcess.StartAsync(name, DataDirectory, environment);
-        _runs.Add(run);
-        return run;
-    }
+    private Task<ServiceProcess> StartServiceAsync(string name) => World.StartServiceAsync(name);
 
-    private async Task<string> PostPurchaseAsync(ServiceProcess run)
-    {
-        var client = run.Client(_token);
-        var product = new DemoShopOptions().Products[0];
-        var body = new Dictionary<string, object?>
-        {
-            ["recipe"] = "demo-shop",
-            ["merchant_url"] = Shop.BaseUrl.GetLeftPart(UriPartial.Authority),
-            ["items"] = new[] { new Dictionary<string, object?> { ["name"] = product.Name, ["quantity"] = 1, ["unit_amount"] = product.Price, ["product_url"] = Shop.ProductUrl(product.Sku).ToString() } },
-            ["amount"] = product.Price,
-            ["currency"] = "usd",
-            ["context"] = "Buying one pour-over dripper from the demo shop for the office kitchen; a restart test of a one-time sandbox purchase.",
-            ["buyer"] = new Dictionary<string, object?> { ["email"] = "jane.doe@example.com", ["name"] = "Jane Doe" },
-            ["shipping"] = new Dictionary<string, object?>
-            {
-                ["name"] = "Jane Doe", ["line1"] = "510 Townsend St", ["city"] = "San Francisco", ["state"] = "CA", ["postal_code"] = "94103", ["country"] = "US",
-            },
-        };
-        using var response = await TestService.PostPurchaseAsync(client, body, "restart-" + Guid.NewGuid().ToString("N"));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), text + "\n" + run.Describe());
-        using var created = JsonDocument.Parse(text);
-        return created.RootElement.GetProperty("id").GetString()!;
-    }
+    private Task<string> PostPurchaseAsync(ServiceProcess run) => World.PostPurchaseAsync(run);
 
-    /// <summary>Polls GET /v1/purchases/{id} on a run until <paramref name="condition"/> holds; fails with the purchase and every run's output.</summary>
-    private async Task<JsonElement> WaitForAsync(ServiceProcess run, string purchaseId, Func<JsonElement, bool> condition, string what)
-    {
-        var client = run.Client(_token);
-        var deadline = DateTime.UtcNow + StageTimeout;
-        JsonElement purchase = default;
-        while (DateTime.UtcNow < deadline && !run.HasExited)
-        {
-            purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{purchaseId}");
-            if (condition(purchase))
-            {
-                return purchase;
-            }
-            if (IsTerminal(purchase))
-            {
-                Assert.Fail($"waiting for {what}, the purchase ended instead: {Explain(purchase)}");
-            }
-            await Task.Delay(150);
-        }
-        Assert.Fail($"{run.Name}: no {what} within {StageTimeout.TotalSeconds:0} s{(run.HasExited ? " (the service exited)" : "")}. Last seen: {Explain(purchase)}");
-        return purchase;
-    }
+    private Task<JsonElement> WaitForAsync(ServiceProcess run, string purchaseId, Func<JsonElement, bool> condition, string what) =>
+        World.WaitForAsync(run, purchaseId, condition, what);
 
-    private Task WaitForTaskAsync(Task task, string what, ServiceProcess run) => WaitUntilAsync(() => task.IsCompleted, what, run);
+    private Task WaitForTaskAsync(Task task, string what, ServiceProcess run) => World.WaitUntilAsync(() => task.IsCompleted, what, run);
 
-    private async Task WaitUntilAsync(Func<bool> condition, string what, ServiceProcess run)
-    {
-        var deadline = DateTime.UtcNow + StageTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"{run.Name}: still waiting for {what} after {StageTimeout.TotalSeconds:0} s.\n{Explain(default)}");
-            }
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitUntilAsync(Func<bool> condition, string what, ServiceProcess run) => World.WaitUntilAsync(condition, what, run);
 
-    private static bool IsTerminal(JsonElement purchase) => PurchaseStatus.IsTerminal(Status(purchase));
+    private static bool IsTerminal(JsonElement purchase) => ServiceWorld.IsTerminal(purchase);
 
-    private static string Status(JsonElement purchase) => purchase.GetProperty("status").GetString()!;
+    private static string Status(JsonElement purchase) => ServiceWorld.Status(purchase);
 
-    private static List<(string Kind, string Message)> Timeline(JsonElement purchase) =>
-        purchase.TryGetProperty("timeline", out var timeline)
-            ? [.. timeline.EnumerateArray().Select(e => (e.GetProperty("kind").GetString()!, e.GetProperty("message").GetString()!))]
-            : [];
+    private static List<(string Kind, string Message)> Timeline(JsonElement purchase) => ServiceWorld.Timeline(purchase);
 
-    private static List<string> Kinds(JsonElement purchase) => [.. Timeline(purchase).Select(e => e.Kind)];
+    private static List<string> Kinds(JsonElement purchase) => ServiceWorld.Kinds(purchase);
 
-    /// <summary>The purchase's timeline, what the outside world saw, and every run's output: enough to tell what went wrong.</summary>
-    private string Explain(JsonElement purchase)
-    {
-        var timeline = purchase.ValueKind == JsonValueKind.Object
-            ? string.Join('\n', Timeline(purchase).Select(e => $"  {e.Kind,-16} {e.Message}"))
-            : "  (no purchase read)";
-        var status = purchase.ValueKind == JsonValueKind.Object ? $"{Status(purchase)} {(purchase.TryGetProperty("outcome", out var o) ? o.ToString() : "")}" : "?";
-        var world = _emulator is null || _shop is null ? "" :
-            $"spend requests {Emulator.Sandbox.SpendRequestCount}, pay submissions {Shop.PaySubmissions}, payment attempts {Shop.PaymentAttempts}, orders {Shop.Orders.Count}";
-        return $"status {status}\ntimeline:\n{timeline}\n{world}\n{string.Join('\n', _runs.Select(r => r.Describe()))}";
-    }
+    private string Explain(JsonElement purchase) => World.Explain(purchase);
 }

@@ -44,14 +44,17 @@ internal sealed class TestService : IAsyncDisposable
     /// <param name="withShop">Also start the demo shop (its card processor wired to the sandbox) for real checkouts.</param>
     /// <param name="dataDirectory">Run on this data directory (e.g. a previous service's, to restart on the same database);
     /// the caller then owns it and disposing the service leaves it in place. Default: a fresh one, deleted on dispose.</param>
+    /// <param name="shopOptions">The demo shop's options (variant, test hooks); given, the shop is started whatever <paramref name="withShop"/> says.</param>
+    /// <param name="consoleLevel">Lowest level the service writes to the console (stderr). Default warning.</param>
     public static async Task<TestService> StartAsync(bool withShop = false, LinkSandboxOptions? sandboxOptions = null,
-        IReadOnlyDictionary<string, string?>? configuration = null, string? dataDirectory = null)
+        IReadOnlyDictionary<string, string?>? configuration = null, string? dataDirectory = null,
+        DemoShopOptions? shopOptions = null, LogEventLevel consoleLevel = LogEventLevel.Warning)
     {
         var ownsDataDirectory = dataDirectory is null;
         var sandbox = new LinkSandbox(sandboxOptions ?? new LinkSandboxOptions());
-        DemoShop? shop = withShop ? await DemoShop.StartAsync(new DemoShopOptions(), new SandboxIssuer(sandbox)) : null;
+        DemoShop? shop = withShop || shopOptions is not null ? await DemoShop.StartAsync(shopOptions ?? new DemoShopOptions(), new SandboxIssuer(sandbox)) : null;
         dataDirectory ??= DataDirectoryTest.NewDataDirectory();
-        var settings = new WorkerHostSettings { Sandbox = sandbox, ConsoleLogLevel = LogEventLevel.Warning };
+        var settings = new WorkerHostSettings { Sandbox = sandbox, ConsoleLogLevel = consoleLevel };
         settings.Configuration["Worker:DataDirectory"] = dataDirectory;
         settings.Configuration["Link:ApprovalPollInterval"] = "00:00:00.050";
         if (shop is not null)
@@ -94,16 +97,19 @@ internal sealed class TestService : IAsyncDisposable
     }
 
     /// <summary>A valid purchase body for the demo shop (or a merchant that is never reached when there is no shop).</summary>
-    public Dictionary<string, object?> PurchaseBody(long amount = 2400, string? callbackUrl = null)
+    public Dictionary<string, object?> PurchaseBody(long amount = 2400, string? callbackUrl = null) => PurchaseBodyFor(Shop, amount, callbackUrl);
+
+    /// <summary>A valid purchase body for <paramref name="shop"/> (or a merchant that is never reached when null).</summary>
+    public static Dictionary<string, object?> PurchaseBodyFor(DemoShop? shop, long amount = 2400, string? callbackUrl = null)
     {
-        var merchant = Shop?.BaseUrl.GetLeftPart(UriPartial.Authority) ?? "http://shop.example.test";
+        var merchant = shop?.BaseUrl.GetLeftPart(UriPartial.Authority) ?? "http://shop.example.test";
         var product = new DemoShopOptions().Products[0];
         return new Dictionary<string, object?>
         {
             ["recipe"] = "demo-shop",
             ["merchant_url"] = merchant,
-            ["items"] = new[] { new Dictionary<string, object?> { ["name"] = product.Name, ["quantity"] = 1, ["unit_amount"] = Shop is null ? amount : product.Price, ["product_url"] = Shop?.ProductUrl(product.Sku).ToString() } },
-            ["amount"] = Shop is null ? amount : product.Price,
+            ["items"] = new[] { new Dictionary<string, object?> { ["name"] = product.Name, ["quantity"] = 1, ["unit_amount"] = shop is null ? amount : product.Price, ["product_url"] = shop?.ProductUrl(product.Sku).ToString() } },
+            ["amount"] = shop is null ? amount : product.Price,
             ["currency"] = "usd",
             ["context"] = "Buying one pour-over dripper from the demo shop for the office kitchen, as asked in ticket 42; a one-time sandbox purchase.",
             ["buyer"] = new Dictionary<string, object?> { ["email"] = "jane.doe@example.com", ["name"] = "Jane Doe" },
