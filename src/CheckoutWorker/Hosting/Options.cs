@@ -18,6 +18,10 @@ public sealed class WorkerOptions
     [Range(1, 64)]
     public int Concurrency { get; set; } = 2;
 
+    /// <value>Checkouts at one merchant host at the same time; more wait in line without a browser context. Default 2.</value>
+    [Range(1, 64)]
+    public int PerMerchantConcurrency { get; set; } = 2;
+
     /// <summary>The data directory as an absolute path.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
 

@@ -82,6 +82,7 @@ public static class WorkerHost
         services.AddSingleton<PurchasePipeline>();
         services.AddSingleton<CardVault>();
         services.AddSingleton<BrowserPool>();
+        services.AddSingleton<MerchantLimiter>();
         services.AddSingleton<RecipeRunner>();
         services.AddSingleton<RecipeCatalog>();
         services.AddSingleton<AgentStore>();

@@ -79,4 +79,7 @@ internal static partial class Log
 
     [LoggerMessage(47, LogLevel.Information, "Schedules reconciled at start-up: {Created} job(s) created, {Deleted} orphan job(s) deleted")]
     public static partial void SchedulesReconciled(ILogger logger, int created, int deleted);
+
+    [LoggerMessage(70, LogLevel.Warning, "Chromium is gone ({Reason}); starting a new browser")]
+    public static partial void BrowserRestarting(ILogger logger, string reason);
 }

@@ -23,6 +23,7 @@ public sealed class PurchasePipeline(
     CardVault vault,
     CheckoutAgent.Worker.Agents.AgentStore agents,
     BrowserPool browsers,
+    MerchantLimiter merchants,
     RecipeRunner runner,
     IOptions<WorkerOptions> worker,
     IOptions<LinkOptions> linkOptions,
@@ -62,6 +63,10 @@ public sealed class PurchasePipeline(
             return;
         }
 
+        if (purchase.Status == PurchaseStatus.Queued)
+        {
+            timings.Add(new Timing("queue", (long)(time.GetUtcNow() - purchase.CreatedAt).TotalMilliseconds));
+        }
         var clock = Stopwatch.StartNew();
         Recipe recipe;
         try
@@ -198,6 +203,10 @@ public sealed class PurchasePipeline(
             return;
         }
         outcome = outcome with { CardBrand = card.Brand, CardLast4 = card.Last4 };
+        // At most Worker:PerMerchantConcurrency checkouts per shop: over it, wait here, before a browser context is opened.
+        clock.Restart();
+        using var merchantSlot = await merchants.AcquireAsync(new Uri(merchantUrl).Host, cancellationToken);
+        timings.Add(new Timing("merchant_wait", clock.ElapsedMilliseconds));
         if (card.ValidUntil is { } validUntil && validUntil <= time.GetUtcNow().AddSeconds(30))
         {
             await EndAsync(outcome with { Code = FailureCodes.CardUnavailable, Message = $"the one-time card expired at {validUntil:u} before the checkout could finish" },
@@ -239,6 +248,7 @@ public sealed class PurchasePipeline(
             finally
             {
                 await context.CloseAsync();
+                merchantSlot.Dispose();
             }
         }
         catch (PurchaseEndedException)
