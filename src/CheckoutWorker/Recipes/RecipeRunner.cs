@@ -85,7 +85,9 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
             result = result with { PageState = await DescribePageAsync(page) };
         }
         // Success or failure, leave a receipt of what the page showed, with card fields blacked out.
+        var screenshotClock = Stopwatch.StartNew();
         var screenshot = await TryScreenshotAsync(page, run);
+        timings.Add(new Timing("screenshot", screenshotClock.ElapsedMilliseconds));
         return result with { ScreenshotPath = screenshot };
 
         async Task<RecipeRunResult> RunStepsAsync()

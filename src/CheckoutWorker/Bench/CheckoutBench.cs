@@ -1,0 +1,368 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link;
+using CheckoutAgent.Link.Cards;
+using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Browser;
+using CheckoutAgent.Worker.Demo;
+using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Link;
+using CheckoutAgent.Worker.Purchases;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog.Events;
+
+namespace CheckoutAgent.Worker.Bench;
+
+/// <summary>How to run the checkout benchmark.</summary>
+internal sealed record BenchSettings
+{
+    /// <value>Measured purchases per concurrency (and baseline checkouts). Default 30.</value>
+    public int Purchases { get; init; } = 30;
+
+    /// <value>Concurrencies to run, each with a fresh worker. Default 1, 2, 4, 8.</value>
+    public IReadOnlyList<int> Concurrency { get; init; } = [1, 2, 4, 8];
+
+    /// <value>Also time <c>checkout-agent demo</c> in a new process, from its start to its purchase confirmed. Default true.</value>
+    public bool MeasureFirstPurchase { get; init; } = true;
+
+    /// <value>Where the worker's data directories go while the benchmark runs (removed afterwards). Default: a new temp folder.</value>
+    public string? WorkDirectory { get; init; }
+
+    /// <value>One purchase may take at most this long before the benchmark gives up.</value>
+    public TimeSpan PurchaseTimeout { get; init; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>
+/// <c>checkout-agent bench</c>: purchases against the demo shop's single-page checkout with the Link sandbox approving at
+/// once, through the real worker (SQLite, Quartz, the recipe runner, one Chromium) at each concurrency, beside a
+/// hand-written Playwright baseline doing the same clicks in the same browser. Everything runs in this process except
+/// Playwright's driver and Chromium, whose memory is counted with it.
+/// </summary>
+internal static class CheckoutBench
+{
+    private const string Sku = "pour-over-dripper";
+    private const string Recipe = "demo-shop";
+
+    public static async Task<BenchReport> RunAsync(BenchSettings settings, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var chromium = ChromiumLocator.Find(Environment.GetEnvironmentVariable("Browser__ExecutablePath"));
+        var loadBefore = MachineInfo.LoadAverage();
+        var workDirectory = settings.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "checkout-agent-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(workDirectory);
+        try
+        {
+            var firstPurchase = settings.MeasureFirstPurchase ? await FirstPurchaseAsync(workDirectory, progress, cancellationToken) : null;
+
+            var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Auto });
+            var shopOptions = new DemoShopOptions { Variant = DemoVariant.SinglePage };
+            await using var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(sandbox), ct: cancellationToken);
+            var request = DemoRunner.Request(shop, shopOptions, Sku, 1, Recipe);
+            progress.WriteLine($"Demo shop on {shop.BaseUrl}; Chromium {chromium}; {settings.Purchases} purchases per run");
+
+            var (baseline, chromiumVersion) = await BaselineAsync(settings, sandbox, request, chromium, workDirectory, progress, cancellationToken);
+            var runs = new List<RunResult>();
+            foreach (var concurrency in settings.Concurrency)
+            {
+                runs.Add(await WorkerRunAsync(settings, concurrency, sandbox, shop, request, chromium, workDirectory, progress, cancellationToken));
+            }
+
+            var atOne = runs.FirstOrDefault(r => r.Concurrency == 1);
+            var ratio = atOne is null ? (double?)null : Stats.Round(atOne.P50Ms / baseline.P50Ms, 2);
+            return new BenchReport
+            {
+                GeneratedAt = DateTimeOffset.UtcNow,
+                Machine = new MachineInfo(RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, Environment.ProcessorCount,
+                    MachineInfo.CpuModel(), chromiumVersion, loadBefore, MachineInfo.LoadAverage()),
+                Purchases = settings.Purchases,
+                FirstPurchaseSeconds = firstPurchase,
+                Baseline = baseline,
+                BaselineMs = baseline.P50Ms,
+                BaselineRatio = ratio,
+                Runs = runs,
+                Targets = Targets(ratio, runs, firstPurchase),
+            };
+        }
+        finally
+        {
+            TryDelete(workDirectory);
+        }
+    }
+
+    /// <summary>The issue's targets, evaluated on what this run measured (null where it did not measure the input).</summary>
+    internal static IReadOnlyList<TargetResult> Targets(double? ratio, IReadOnlyList<RunResult> runs, double? firstPurchase)
+    {
+        var one = runs.FirstOrDefault(r => r.Concurrency == 1);
+        var four = runs.FirstOrDefault(r => r.Concurrency == 4);
+        var speedup = one is null || four is null ? (double?)null : Stats.Round(four.PurchasesPerMinute / one.PurchasesPerMinute, 2);
+        var widest = runs.Count == 0 ? null : runs.MaxBy(r => r.Concurrency);
+        return
+        [
+            new("baseline_ratio", "worker/baseline at concurrency 1 <= 1.15", ratio, ratio <= 1.15),
+            new("throughput_4_vs_1", "purchases/min at concurrency 4 >= 2.5 x concurrency 1", speedup, speedup >= 2.5),
+            new("memory_per_checkout_mb", $"peak memory / concurrency <= 150 MB (at concurrency {widest?.Concurrency})",
+                widest?.MemoryPerCheckoutMb, widest?.MemoryPerCheckoutMb <= 150),
+            new("first_purchase_s", "demo's first purchase confirmed <= 5 s after the command starts", firstPurchase, firstPurchase <= 5),
+        ];
+    }
+
+    /// <summary>Starts <c>checkout-agent demo</c> as a new process and times it until its purchase is confirmed.</summary>
+    private static async Task<double?> FirstPurchaseAsync(string workDirectory, TextWriter progress, CancellationToken cancellationToken)
+    {
+        if (Environment.ProcessPath is not { } executable || !Path.GetFileNameWithoutExtension(executable).Equals("checkout-agent", StringComparison.Ordinal))
+        {
+            // Under a test host or `dotnet some.dll` there is no checkout-agent executable to start.
+            progress.WriteLine("First purchase: not measured (not running as the checkout-agent executable)");
+            return null;
+        }
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "demo", "--data-dir", Path.Combine(workDirectory, "demo") })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var clock = Stopwatch.StartNew();
+        using var demo = Process.Start(start) ?? throw new InvalidOperationException("checkout-agent demo did not start.");
+        _ = demo.StandardError.ReadToEndAsync(cancellationToken);
+        double? confirmed = null;
+        while (await demo.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (confirmed is null && line.Contains("] succeeded ", StringComparison.Ordinal))
+            {
+                confirmed = Stats.Round(clock.Elapsed.TotalSeconds, 2);
+            }
+        }
+        await demo.WaitForExitAsync(cancellationToken);
+        progress.WriteLine(confirmed is { } s
+            ? string.Create(CultureInfo.InvariantCulture, $"First purchase: checkout-agent demo confirmed its order {s:0.00} s after starting")
+            : $"First purchase: checkout-agent demo exited {demo.ExitCode} without a confirmed order");
+        return confirmed;
+    }
+
+    private static async Task<(BaselineResult Result, string Version)> BaselineAsync(BenchSettings settings, LinkSandbox sandbox, PurchaseRequest request,
+        string chromium, string workDirectory, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var link = new SandboxLinkClient(sandbox);
+        var cardDirectory = CardFile.EnsurePrivateDirectory(CardVault.Resolve(null, Path.Combine(workDirectory, "baseline")));
+        await using var baseline = await BaselineCheckout.StartAsync(chromium);
+        var productUrl = new Uri(request.Items[0].ProductUrl!);
+        var timings = new List<BaselineTiming>();
+        const int warmUp = 2;
+        for (var i = 0; i < warmUp + settings.Purchases; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // The card comes from the sandbox like the worker's, outside the timed part: the baseline is the browser alone.
+            var card = await IssueCardAsync(link, request, Path.Combine(cardDirectory, "card.json"), cancellationToken);
+            var timing = await baseline.RunAsync(productUrl, card, request.Buyer!, request.Shipping!);
+            if (i >= warmUp)
+            {
+                timings.Add(timing);
+            }
+            Progress(progress, "baseline", i + 1, warmUp + settings.Purchases);
+        }
+        TryDelete(cardDirectory);
+        var totals = timings.Select(t => t.TotalMs).ToList();
+        var phases = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["context"] = Stats.Round(Stats.Median(timings.Select(t => t.ContextMs).ToList())),
+            ["recipe_steps"] = Stats.Round(Stats.Median(timings.Select(t => t.StepsMs).ToList())),
+            ["submit"] = Stats.Round(Stats.Median(timings.Select(t => t.SubmitMs).ToList())),
+            ["confirmation"] = Stats.Round(Stats.Median(timings.Select(t => t.ConfirmationMs).ToList())),
+            ["report"] = Stats.Round(Stats.Median(timings.Select(t => t.CloseMs).ToList())),
+        };
+        var result = new BaselineResult(timings.Count, Stats.Round(Stats.Median(totals)), Stats.Round(Stats.Percentile(totals, 95)), phases);
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Baseline: p50 {result.P50Ms:0} ms, p95 {result.P95Ms:0} ms"));
+        return (result, baseline.BrowserVersion);
+    }
+
+    private static async Task<CardSecret> IssueCardAsync(SandboxLinkClient link, PurchaseRequest request, string cardPath, CancellationToken cancellationToken)
+    {
+        var created = await link.CreateSpendRequestAsync(new SpendRequestCreateOptions
+        {
+            Amount = request.Amount,
+            Currency = request.Currency,
+            MerchantName = "Demo Coffee Supply",
+            MerchantUrl = request.MerchantUrl,
+            Context = request.Context,
+            LineItems = request.Items.Select(i => new LineItem(i.Name, i.Quantity, i.UnitAmount, i.ProductUrl)).ToList(),
+            Totals = [new Total("total", "Total", request.Amount)],
+            RequestApproval = true,
+        }, cancellationToken);
+        await link.WaitForApprovalAsync(created.Id, cardPath, TimeSpan.FromMilliseconds(20), DateTimeOffset.UtcNow.AddSeconds(30), cancellationToken);
+        try
+        {
+            return CardFile.Read(cardPath);
+        }
+        finally
+        {
+            File.Delete(cardPath);
+        }
+    }
+
+    private static async Task<RunResult> WorkerRunAsync(BenchSettings settings, int concurrency, LinkSandbox sandbox, DemoShop shop,
+        PurchaseRequest request, string chromium, string workDirectory, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var hostSettings = new WorkerHostSettings { Sandbox = sandbox, ConsoleLogLevel = LogEventLevel.Warning };
+        var dataDirectory = Path.Combine(workDirectory, "c" + concurrency.ToString(CultureInfo.InvariantCulture));
+        hostSettings.Configuration["Worker:DataDirectory"] = dataDirectory;
+        hostSettings.Configuration["Worker:Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
+        // One merchant takes every purchase here: its limit must not be what is measured.
+        hostSettings.Configuration["Worker:PerMerchantConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
+        hostSettings.Configuration["Browser:ExecutablePath"] = chromium;
+        foreach (var (key, value) in DemoRunner.ShopConfiguration(shop))
+        {
+            hostSettings.Configuration[key] = value;
+        }
+        using var host = WorkerHost.Build(hostSettings);
+        await host.StartAsync(cancellationToken);
+        var store = host.Services.GetRequiredService<PurchaseStore>();
+        var queue = host.Services.GetRequiredService<PurchaseQueue>();
+        var tracker = new PurchaseTracker();
+        store.EventAppended += tracker.OnEvent;
+        try
+        {
+            async Task<(string Id, long HandedOver)> PurchaseAsync()
+            {
+                var handedOver = Stopwatch.GetTimestamp();
+                var purchase = await queue.EnqueueAsync(request, cancellationToken);
+                await tracker.EndOf(purchase.Id).WaitAsync(settings.PurchaseTimeout, cancellationToken);
+                return (purchase.Id, handedOver);
+            }
+
+            // Warm-up: one purchase per slot starts Chromium and the code paths; none of it is counted.
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => PurchaseAsync()));
+
+            // Closed loop: each of `concurrency` lanes hands over its next purchase as soon as its last one ended.
+            var measured = new ConcurrentBag<(string Id, long HandedOver)>();
+            var next = 0;
+            var wall = Stopwatch.StartNew();
+            var sampler = MemorySampler.Start(TimeSpan.FromMilliseconds(100));
+            try
+            {
+                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+                {
+                    while (Interlocked.Increment(ref next) <= settings.Purchases)
+                    {
+                        measured.Add(await PurchaseAsync());
+                        Progress(progress, $"concurrency {concurrency}", measured.Count, settings.Purchases);
+                    }
+                }));
+                wall.Stop();
+            }
+            finally
+            {
+                await sampler.DisposeAsync();
+            }
+            var (peakPss, peakRss) = (sampler.PeakPss / 1048576.0, sampler.PeakRss / 1048576.0);
+
+            var latencies = new List<double>();
+            var phases = new List<IReadOnlyDictionary<string, double>>();
+            var succeeded = 0;
+            foreach (var (id, handedOver) in measured)
+            {
+                var purchase = await store.GetAsync(id, cancellationToken);
+                var events = tracker.EventsOf(id);
+                if (purchase?.Outcome is not { Status: PurchaseStatus.Succeeded } outcome)
+                {
+                    progress.WriteLine($"  purchase {id} ended {purchase?.Status}: {purchase?.Outcome?.Code} {purchase?.Outcome?.Message}");
+                    continue;
+                }
+                succeeded++;
+                latencies.Add(Stopwatch.GetElapsedTime(handedOver, events.Last(e => PurchaseStatus.IsTerminal(e.Kind)).At).TotalMilliseconds);
+                if (PhaseBreakdown.Of(handedOver, events, outcome.Timings) is { } breakdown)
+                {
+                    phases.Add(breakdown);
+                }
+            }
+            var result = new RunResult
+            {
+                Concurrency = concurrency,
+                Purchases = measured.Count,
+                Succeeded = succeeded,
+                WallSeconds = Stats.Round(wall.Elapsed.TotalSeconds, 2),
+                PurchasesPerMinute = Stats.Round(succeeded / wall.Elapsed.TotalMinutes),
+                P50Ms = Stats.Round(Stats.Median(latencies)),
+                P95Ms = Stats.Round(Stats.Percentile(latencies, 95)),
+                PeakMemoryMb = Stats.Round(peakPss),
+                PeakRssMb = Stats.Round(peakRss),
+                MemoryPerCheckoutMb = Stats.Round(peakPss / concurrency),
+                Phases = PhaseBreakdown.Names.ToDictionary(n => n, n => Stats.Round(Stats.Median(phases.Select(p => p[n]).ToList())), StringComparer.Ordinal),
+            };
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Concurrency {concurrency}: {result.PurchasesPerMinute:0} purchases/min, p50 {result.P50Ms:0} ms, p95 {result.P95Ms:0} ms, peak {result.PeakMemoryMb:0} MB"));
+            return result;
+        }
+        finally
+        {
+            store.EventAppended -= tracker.OnEvent;
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static void Progress(TextWriter progress, string what, int done, int total)
+    {
+        if (done == total || done % 10 == 0)
+        {
+            progress.WriteLine($"  {what}: {done}/{total}");
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A log file still closing: the temp folder is cleaned later.
+        }
+    }
+
+    /// <summary>Each purchase's timeline as the benchmark saw it committed, and a task that ends with it.</summary>
+    private sealed class PurchaseTracker
+    {
+        private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+        public void OnEvent(PurchaseEvent e)
+        {
+            var at = Stopwatch.GetTimestamp();
+            var entry = _entries.GetOrAdd(e.PurchaseId, _ => new Entry());
+            lock (entry.Events)
+            {
+                entry.Events.Add(new SeenEvent(e.Kind, at));
+            }
+            if (PurchaseStatus.IsTerminal(e.Kind))
+            {
+                entry.Ended.TrySetResult();
+            }
+        }
+
+        public Task EndOf(string purchaseId) => _entries.GetOrAdd(purchaseId, _ => new Entry()).Ended.Task;
+
+        public IReadOnlyList<SeenEvent> EventsOf(string purchaseId)
+        {
+            var entry = _entries[purchaseId];
+            lock (entry.Events)
+            {
+                return [.. entry.Events];
+            }
+        }
+
+        private sealed class Entry
+        {
+            public List<SeenEvent> Events { get; } = [];
+            public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+}
