@@ -70,7 +70,9 @@ internal sealed record MachineInfo(string Os, string Runtime, int Cores, string?
 }
 
 /// <summary>The hand-written Playwright checkouts, one at a time.</summary>
-internal sealed record BaselineResult(int Checkouts, double P50Ms, double P95Ms, IReadOnlyDictionary<string, double> Phases);
+/// <param name="CpuMsPerPurchase">CPU time of this process and its descendants per checkout (the baseline's card issuing included).</param>
+internal sealed record BaselineResult(int Checkouts, double P50Ms, double P95Ms, IReadOnlyDictionary<string, double> Phases,
+    double CpuMsPerPurchase, IReadOnlyDictionary<string, double> CpuMsPerPurchaseByProcess);
 
 /// <summary>The worker at one concurrency: <see cref="Concurrency"/> purchases kept in flight until all were done.</summary>
 internal sealed record RunResult
@@ -89,6 +91,12 @@ internal sealed record RunResult
     public required double PeakRssMb { get; init; }
     /// <value><see cref="PeakMemoryMb"/> ÷ <see cref="Concurrency"/>.</value>
     public required double MemoryPerCheckoutMb { get; init; }
+    /// <value>CPU time of the whole process tree (worker, shop, driver, Chromium) per measured purchase.</value>
+    public required double CpuMsPerPurchase { get; init; }
+    /// <value>CPU seconds of the process tree per second of the run: 2 means both cores of a 2-core machine were ours.</value>
+    public required double CpuCoresBusy { get; init; }
+    /// <value><see cref="CpuMsPerPurchase"/> split by process name: <c>self</c> (worker, shop, sandbox), <c>node</c> (Playwright's driver), <c>chromium</c>.</value>
+    public required IReadOnlyDictionary<string, double> CpuMsPerPurchaseByProcess { get; init; }
     /// <value>Median milliseconds per phase (see <see cref="PhaseBreakdown"/>).</value>
     public required IReadOnlyDictionary<string, double> Phases { get; init; }
 }

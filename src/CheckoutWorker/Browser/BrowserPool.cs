@@ -1,5 +1,6 @@
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Observability;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -61,6 +62,19 @@ public sealed class BrowserPool(IOptions<BrowserOptions> options, ILogger<Browse
         return context;
     }
 
+    /// <summary>Starts the browser now, ahead of the first checkout. A failure is left for that checkout to report.</summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await GetBrowserAsync(null, cancellationToken);
+        }
+        catch (Exception ex) when (ex is PlaywrightException or BrowserNotFoundException or OperationCanceledException)
+        {
+            Log.BrowserWarmUpFailed(_logger, ex.GetType().Name);
+        }
+    }
+
     /// <summary>The running browser, started now if there is none, it disconnected, or it is <paramref name="broken"/>.</summary>
     private async Task<IBrowser> GetBrowserAsync(IBrowser? broken, CancellationToken cancellationToken)
     {
@@ -117,6 +131,8 @@ public sealed class BrowserPool(IOptions<BrowserOptions> options, ILogger<Browse
 
     public async ValueTask DisposeAsync()
     {
+        // After a start in progress (an early start may still be launching), not under it.
+        await _gate.WaitAsync();
         if (_browser is not null)
         {
             await DisposeQuietlyAsync(_browser);
@@ -124,4 +140,20 @@ public sealed class BrowserPool(IOptions<BrowserOptions> options, ILogger<Browse
         _playwright?.Dispose();
         _gate.Dispose();
     }
+}
+
+/// <summary>With <c>Browser:StartEarly</c>, starts Chromium beside the rest of the worker's start-up instead of at the first checkout.</summary>
+public sealed class BrowserWarmUp(BrowserPool browsers, IOptions<BrowserOptions> options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.StartEarly)
+        {
+            // Not awaited: the worker is ready at once, and the first checkout waits on the same start if it comes first.
+            _ = Task.Run(() => browsers.WarmUpAsync(CancellationToken.None), CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

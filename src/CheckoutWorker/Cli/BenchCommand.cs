@@ -108,6 +108,9 @@ internal static class BenchCommand
         return values.Count == 0 ? null : values.Distinct().ToList();
     }
 
+    private static string Cpu(IReadOnlyDictionary<string, double> byProcess) =>
+        string.Join(", ", byProcess.OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0} ms")));
+
     /// <summary>The figures as a person reads them.</summary>
     internal static void Print(BenchReport report, TextWriter output)
     {
@@ -116,13 +119,18 @@ internal static class BenchCommand
         output.WriteLine($"machine: {report.Machine.Cores} cores, {report.Machine.Cpu ?? "unknown CPU"}, Chromium {report.Machine.Chromium}, load {report.Machine.LoadAverageBefore} -> {report.Machine.LoadAverageAfter}");
         output.WriteLine($"first purchase (checkout-agent demo, new process): {(report.FirstPurchaseSeconds is { } s ? s.ToString("0.00", f) + " s" : "not measured")}");
         output.WriteLine(string.Create(f, $"baseline (hand-written Playwright, {report.Baseline.Checkouts} checkouts): p50 {report.Baseline.P50Ms:0} ms, p95 {report.Baseline.P95Ms:0} ms"));
+        output.WriteLine($"  CPU per checkout {report.Baseline.CpuMsPerPurchase:0} ms ({Cpu(report.Baseline.CpuMsPerPurchaseByProcess)})");
         output.WriteLine($"worker/baseline at concurrency 1: {Stats.Format(report.BaselineRatio, "0.00")}");
         output.WriteLine();
-        output.WriteLine("concurrency  purchases/min  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  succeeded");
+        output.WriteLine("concurrency  purchases/min  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  CPU ms/purchase  cores busy  succeeded");
         foreach (var run in report.Runs)
         {
             output.WriteLine(string.Create(f,
-                $"{run.Concurrency,11}  {run.PurchasesPerMinute,13:0}  {run.P50Ms,6:0}  {run.P95Ms,6:0}  {run.PeakMemoryMb,13:0}  {run.MemoryPerCheckoutMb,15:0}  {run.Succeeded}/{run.Purchases}"));
+                $"{run.Concurrency,11}  {run.PurchasesPerMinute,13:0}  {run.P50Ms,6:0}  {run.P95Ms,6:0}  {run.PeakMemoryMb,13:0}  {run.MemoryPerCheckoutMb,15:0}  {run.CpuMsPerPurchase,15:0}  {run.CpuCoresBusy,10:0.00}  {run.Succeeded}/{run.Purchases}"));
+        }
+        foreach (var run in report.Runs)
+        {
+            output.WriteLine($"  CPU per purchase at concurrency {run.Concurrency}: {Cpu(run.CpuMsPerPurchaseByProcess)}");
         }
         output.WriteLine();
         output.WriteLine("median per phase, ms:");

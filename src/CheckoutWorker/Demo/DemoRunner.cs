@@ -161,6 +161,8 @@ public static class DemoRunner
         }
         // The sandbox answers at once; poll it often so the demo does not sit idle.
         hostSettings.Configuration.TryAdd("Link:ApprovalPollInterval", "00:00:00.100");
+        // Chromium starts while the purchase is queued and approved, not after.
+        hostSettings.Configuration.TryAdd("Browser:StartEarly", "true");
         using var host = WorkerHost.Build(hostSettings);
         await host.StartAsync(cancellationToken);
 

@@ -60,6 +60,10 @@ public sealed class BrowserOptions
     /// <value>Empty: the first of /usr/bin/chromium, chromium-browser, google-chrome found on PATH.</value>
     public string? ExecutablePath { get; set; }
 
+    /// <value>Start Chromium when the worker starts instead of at the first checkout, so the first purchase does not
+    /// wait for it (default false: an idle worker holds no browser).</value>
+    public bool StartEarly { get; set; }
+
     /// <value>Headless (default true).</value>
     public bool Headless { get; set; } = true;
 

@@ -82,4 +82,7 @@ internal static partial class Log
 
     [LoggerMessage(70, LogLevel.Warning, "Chromium is gone ({Reason}); starting a new browser")]
     public static partial void BrowserRestarting(ILogger logger, string reason);
+
+    [LoggerMessage(71, LogLevel.Warning, "Chromium could not be started early ({ExceptionType}); the first checkout tries again")]
+    public static partial void BrowserWarmUpFailed(ILogger logger, string exceptionType);
 }

@@ -32,6 +32,13 @@ public sealed class CheckoutDatabase
     {
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
+        // SQLite's own busy handler waits for a lock in steps of a few milliseconds; without it Microsoft.Data.Sqlite
+        // retries a busy statement only every 150 ms, which a purchase pays whenever Quartz holds the write lock.
+        await using (var busy = connection.CreateCommand())
+        {
+            busy.CommandText = "PRAGMA busy_timeout = 30000";
+            await busy.ExecuteNonQueryAsync(cancellationToken);
+        }
         return connection;
     }
 
