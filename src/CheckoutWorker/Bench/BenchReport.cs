@@ -89,6 +89,8 @@ internal sealed record RunResult
     public required double PeakMemoryMb { get; init; }
     /// <value>Peak of the summed RSS of the same processes (counts shared pages once per process: an overestimate).</value>
     public required double PeakRssMb { get; init; }
+    /// <value><see cref="PeakMemoryMb"/> split by process name at that peak: <c>self</c>, <c>node</c> (Playwright's driver), <c>chromium</c> (all its processes).</value>
+    public required IReadOnlyDictionary<string, double> PeakMemoryByProcessMb { get; init; }
     /// <value><see cref="PeakMemoryMb"/> ÷ <see cref="Concurrency"/>.</value>
     public required double MemoryPerCheckoutMb { get; init; }
     /// <value>CPU time of the whole process tree (worker, shop, driver, Chromium) per measured purchase.</value>

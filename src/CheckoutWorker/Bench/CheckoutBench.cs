@@ -99,12 +99,17 @@ internal static class CheckoutBench
         var four = runs.FirstOrDefault(r => r.Concurrency == 4);
         var speedup = one is null || four is null ? (double?)null : Stats.Round(four.PurchasesPerMinute / one.PurchasesPerMinute, 2);
         var widest = runs.Count == 0 ? null : runs.MaxBy(r => r.Concurrency);
+        var narrowest = runs.Count == 0 ? null : runs.MinBy(r => r.Concurrency);
+        var marginal = widest is null || narrowest is null || widest.Concurrency == narrowest.Concurrency ? (double?)null
+            : Stats.Round((widest.PeakMemoryMb - narrowest.PeakMemoryMb) / (widest.Concurrency - narrowest.Concurrency));
         return
         [
             new("baseline_ratio", "worker/baseline at concurrency 1 <= 1.15", ratio, ratio is null ? null : ratio <= 1.15),
             new("throughput_4_vs_1", "purchases/min at concurrency 4 >= 2.5 x concurrency 1", speedup, speedup is null ? null : speedup >= 2.5),
             new("memory_per_checkout_mb", $"peak memory / concurrency <= 150 MB (at concurrency {widest?.Concurrency})",
                 widest?.MemoryPerCheckoutMb, widest is null ? null : widest.MemoryPerCheckoutMb <= 150),
+            new("memory_per_added_checkout_mb", $"(peak at {widest?.Concurrency} - peak at {narrowest?.Concurrency}) / added checkouts <= 150 MB (what each checkout adds beyond the fixed worker and browser)",
+                marginal, marginal is null ? null : marginal <= 150),
             new("first_purchase_s", "demo's first purchase confirmed <= 5 s after the command starts", firstPurchase, firstPurchase is null ? null : firstPurchase <= 5),
         ];
     }
@@ -304,6 +309,7 @@ internal static class CheckoutBench
                 PeakMemoryMb = Stats.Round(peakPss),
                 PeakRssMb = Stats.Round(peakRss),
                 MemoryPerCheckoutMb = Stats.Round(peakPss / concurrency),
+                PeakMemoryByProcessMb = sampler.PeakPssByProcess.ToDictionary(p => p.Key, p => Stats.Round(p.Value / 1048576.0), StringComparer.Ordinal),
                 CpuMsPerPurchase = Stats.Round(cpuSeconds * 1000 / Math.Max(1, measured.Count), 0),
                 CpuCoresBusy = Stats.Round(cpuSeconds / wall.Elapsed.TotalSeconds, 2),
                 CpuMsPerPurchaseByProcess = cpu.ToDictionary(c => c.Key, c => Stats.Round(c.Value * 1000 / Math.Max(1, measured.Count), 0), StringComparer.Ordinal),

@@ -19,11 +19,24 @@ internal static class ProcessTree
         {
             foreach (var child in children[pending.Pop()])
             {
-                found.Add(child);
+                found.Add(child with { Name = ExecutableName(child.Pid) ?? child.Name });
                 pending.Push(child.Pid);
             }
         }
         return found;
+    }
+
+    /// <summary>The file name of the process's executable (<c>node</c>, <c>chromium</c>): clearer than its thread name (<c>MainThread</c>).</summary>
+    private static string? ExecutableName(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/exe").LinkTarget is { } target ? Path.GetFileName(target) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static List<ProcessEntry> All()
@@ -153,26 +166,58 @@ internal sealed class MemorySampler : IAsyncDisposable
     public static MemorySampler Start(TimeSpan interval) => new(interval);
 
     /// <value>Highest sum of PSS seen, in bytes.</value>
-    public long PeakPss => Interlocked.Read(ref _peakPss);
+    public long PeakPss
+    {
+        get
+        {
+            lock (_stop)
+            {
+                return _peakPss;
+            }
+        }
+    }
 
     /// <value>Highest sum of RSS seen, in bytes (counts pages shared between processes once per process).</value>
     public long PeakRss => Interlocked.Read(ref _peakRss);
+
+    /// <value>PSS by process name (<c>self</c>, <c>node</c>, <c>chromium</c>, ...) in the sample with the highest total, in bytes.</value>
+    public IReadOnlyDictionary<string, long> PeakPssByProcess
+    {
+        get
+        {
+            lock (_stop)
+            {
+                return new Dictionary<string, long>(_peakByName, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    private Dictionary<string, long> _peakByName = new(StringComparer.Ordinal);
 
     /// <summary>Takes one sample now (also done every interval).</summary>
     public void Sample()
     {
         var self = Environment.ProcessId;
         long rss = 0, pss = 0;
-        foreach (var pid in ProcessTree.Descendants(self).Select(p => p.Pid).Prepend(self))
+        var byName = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var process in ProcessTree.Descendants(self).Prepend(new ProcessEntry(self, 0, "self")))
         {
-            if (ProcessTree.Memory(pid) is { } memory)
+            if (ProcessTree.Memory(process.Pid) is { } memory)
             {
                 rss += memory.Rss;
                 pss += memory.Pss;
+                byName[process.Name] = byName.GetValueOrDefault(process.Name) + memory.Pss;
             }
         }
         InterlockedMax(ref _peakRss, rss);
-        InterlockedMax(ref _peakPss, pss);
+        lock (_stop)
+        {
+            if (pss > _peakPss)
+            {
+                _peakPss = pss;
+                _peakByName = byName;
+            }
+        }
     }
 
     private static void InterlockedMax(ref long target, long value)

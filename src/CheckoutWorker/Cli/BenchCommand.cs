@@ -108,8 +108,10 @@ internal static class BenchCommand
         return values.Count == 0 ? null : values.Distinct().ToList();
     }
 
-    private static string Cpu(IReadOnlyDictionary<string, double> byProcess) =>
-        string.Join(", ", byProcess.OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0} ms")));
+    /// <summary>"chromium 1769 ms, self 211 ms, ...": a figure by process name, largest first.</summary>
+    private static string ByProcess(IReadOnlyDictionary<string, double> byProcess, string unit) =>
+        string.Join(", ", byProcess.Where(p => p.Value >= 1).OrderByDescending(p => p.Value)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0} {unit}")));
 
     /// <summary>The figures as a person reads them.</summary>
     internal static void Print(BenchReport report, TextWriter output)
@@ -119,7 +121,7 @@ internal static class BenchCommand
         output.WriteLine($"machine: {report.Machine.Cores} cores, {report.Machine.Cpu ?? "unknown CPU"}, Chromium {report.Machine.Chromium}, load {report.Machine.LoadAverageBefore} -> {report.Machine.LoadAverageAfter}");
         output.WriteLine($"first purchase (checkout-agent demo, new process): {(report.FirstPurchaseSeconds is { } s ? s.ToString("0.00", f) + " s" : "not measured")}");
         output.WriteLine(string.Create(f, $"baseline (hand-written Playwright, {report.Baseline.Checkouts} checkouts): p50 {report.Baseline.P50Ms:0} ms, p95 {report.Baseline.P95Ms:0} ms"));
-        output.WriteLine($"  CPU per checkout {report.Baseline.CpuMsPerPurchase:0} ms ({Cpu(report.Baseline.CpuMsPerPurchaseByProcess)})");
+        output.WriteLine($"  CPU per checkout {report.Baseline.CpuMsPerPurchase:0} ms ({ByProcess(report.Baseline.CpuMsPerPurchaseByProcess, "ms")})");
         output.WriteLine($"worker/baseline at concurrency 1: {Stats.Format(report.BaselineRatio, "0.00")}");
         output.WriteLine();
         output.WriteLine("concurrency  purchases/min  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  CPU ms/purchase  cores busy  succeeded");
@@ -130,7 +132,7 @@ internal static class BenchCommand
         }
         foreach (var run in report.Runs)
         {
-            output.WriteLine($"  CPU per purchase at concurrency {run.Concurrency}: {Cpu(run.CpuMsPerPurchaseByProcess)}");
+            output.WriteLine($"  concurrency {run.Concurrency}: CPU per purchase {ByProcess(run.CpuMsPerPurchaseByProcess, "ms")}; peak memory {ByProcess(run.PeakMemoryByProcessMb, "MB")}");
         }
         output.WriteLine();
         output.WriteLine("median per phase, ms:");
@@ -154,7 +156,7 @@ internal static class BenchCommand
         foreach (var target in report.Targets)
         {
             var verdict = target.Met switch { true => "met", false => "NOT met", null => "not measured" };
-            output.WriteLine($"  {target.Name,-24} {Stats.Format(target.Value, "0.##"),8}  {verdict,-12} ({target.Goal})");
+            output.WriteLine($"  {target.Name,-28} {Stats.Format(target.Value, "0.##"),8}  {verdict,-12} ({target.Goal})");
         }
     }
 }
