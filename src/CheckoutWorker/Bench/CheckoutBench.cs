@@ -63,24 +63,33 @@ internal static class CheckoutBench
             var request = DemoRunner.Request(shop, shopOptions, Sku, 1, Recipe);
             progress.WriteLine($"Demo shop on {shop.BaseUrl}; Chromium {chromium}; {settings.Purchases} purchases per run");
 
-            var (baseline, chromiumVersion) = await BaselineAsync(settings, sandbox, request, chromium, workDirectory, progress, cancellationToken);
+            // The baseline runs in blocks between the blocks of concurrency 1, so both see the same machine: on a shared
+            // box the load drifts within minutes, and the ratio of two figures taken at different times would measure that.
+            var baseline = new BaselineRun(sandbox, request, chromium, workDirectory, progress);
             var runs = new List<RunResult>();
             foreach (var concurrency in settings.Concurrency)
             {
-                runs.Add(await WorkerRunAsync(settings, concurrency, sandbox, shop, request, chromium, workDirectory, progress, cancellationToken));
+                var interleave = concurrency == 1 ? baseline : null;
+                runs.Add(await WorkerRunAsync(settings, concurrency, sandbox, shop, request, chromium, workDirectory, interleave, progress, cancellationToken));
             }
+            if (baseline.Checkouts == 0)
+            {
+                await baseline.RunBlockAsync(settings.Purchases, cancellationToken);
+            }
+            var baselineResult = baseline.Result();
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Baseline: p50 {baselineResult.P50Ms:0} ms, p95 {baselineResult.P95Ms:0} ms"));
 
             var atOne = runs.FirstOrDefault(r => r.Concurrency == 1);
-            var ratio = atOne is null ? (double?)null : Stats.Round(atOne.P50Ms / baseline.P50Ms, 2);
+            var ratio = atOne is null ? (double?)null : Stats.Round(atOne.P50Ms / baselineResult.P50Ms, 2);
             return new BenchReport
             {
                 GeneratedAt = DateTimeOffset.UtcNow,
                 Machine = new MachineInfo(RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, Environment.ProcessorCount,
-                    MachineInfo.CpuModel(), chromiumVersion, loadBefore, MachineInfo.LoadAverage()),
+                    MachineInfo.CpuModel(), baseline.BrowserVersion, loadBefore, MachineInfo.LoadAverage()),
                 Purchases = settings.Purchases,
                 FirstPurchaseSeconds = firstPurchase,
-                Baseline = baseline,
-                BaselineMs = baseline.P50Ms,
+                Baseline = baselineResult,
+                BaselineMs = baselineResult.P50Ms,
                 BaselineRatio = ratio,
                 Runs = runs,
                 Targets = Targets(ratio, runs, firstPurchase),
@@ -129,7 +138,8 @@ internal static class CheckoutBench
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "demo", "--data-dir", Path.Combine(workDirectory, "demo") })
+        var dataDirectory = Path.Combine(workDirectory, "demo");
+        foreach (var argument in new[] { "demo", "--data-dir", dataDirectory })
         {
             start.ArgumentList.Add(argument);
         }
@@ -145,57 +155,14 @@ internal static class CheckoutBench
             }
         }
         await demo.WaitForExitAsync(cancellationToken);
+        TryDelete(CardVault.Resolve(null, dataDirectory));
         progress.WriteLine(confirmed is { } s
             ? string.Create(CultureInfo.InvariantCulture, $"First purchase: checkout-agent demo confirmed its order {s:0.00} s after starting")
             : $"First purchase: checkout-agent demo exited {demo.ExitCode} without a confirmed order");
         return confirmed;
     }
 
-    private static async Task<(BaselineResult Result, string Version)> BaselineAsync(BenchSettings settings, LinkSandbox sandbox, PurchaseRequest request,
-        string chromium, string workDirectory, TextWriter progress, CancellationToken cancellationToken)
-    {
-        var link = new SandboxLinkClient(sandbox);
-        var cardDirectory = CardFile.EnsurePrivateDirectory(CardVault.Resolve(null, Path.Combine(workDirectory, "baseline")));
-        await using var baseline = await BaselineCheckout.StartAsync(chromium);
-        var productUrl = new Uri(request.Items[0].ProductUrl!);
-        var timings = new List<BaselineTiming>();
-        const int warmUp = 2;
-        var cpuBefore = (Dictionary<string, double>?)null;
-        for (var i = 0; i < warmUp + settings.Purchases; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            // The card comes from the sandbox like the worker's, outside the timed part: the baseline is the browser alone.
-            var card = await IssueCardAsync(link, request, Path.Combine(cardDirectory, "card.json"), cancellationToken);
-            if (i == warmUp)
-            {
-                cpuBefore = ProcessTree.TreeCpuSeconds();
-            }
-            var timing = await baseline.RunAsync(productUrl, card, request.Buyer!, request.Shipping!);
-            if (i >= warmUp)
-            {
-                timings.Add(timing);
-            }
-            Progress(progress, "baseline", i + 1, warmUp + settings.Purchases);
-        }
-        var cpu = ProcessTree.CpuSpent(cpuBefore ?? [], ProcessTree.TreeCpuSeconds());
-        TryDelete(cardDirectory);
-        var totals = timings.Select(t => t.TotalMs).ToList();
-        var phases = new Dictionary<string, double>(StringComparer.Ordinal)
-        {
-            ["context"] = Stats.Round(Stats.Median(timings.Select(t => t.ContextMs).ToList())),
-            ["recipe_steps"] = Stats.Round(Stats.Median(timings.Select(t => t.StepsMs).ToList())),
-            ["submit"] = Stats.Round(Stats.Median(timings.Select(t => t.SubmitMs).ToList())),
-            ["confirmation"] = Stats.Round(Stats.Median(timings.Select(t => t.ConfirmationMs).ToList())),
-            ["report"] = Stats.Round(Stats.Median(timings.Select(t => t.CloseMs).ToList())),
-        };
-        var result = new BaselineResult(timings.Count, Stats.Round(Stats.Median(totals)), Stats.Round(Stats.Percentile(totals, 95)), phases,
-            Stats.Round(cpu.Values.Sum() * 1000 / Math.Max(1, timings.Count), 0),
-            cpu.ToDictionary(c => c.Key, c => Stats.Round(c.Value * 1000 / Math.Max(1, timings.Count), 0), StringComparer.Ordinal));
-        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Baseline: p50 {result.P50Ms:0} ms, p95 {result.P95Ms:0} ms"));
-        return (result, baseline.BrowserVersion);
-    }
-
-    private static async Task<CardSecret> IssueCardAsync(SandboxLinkClient link, PurchaseRequest request, string cardPath, CancellationToken cancellationToken)
+    internal static async Task<CardSecret> IssueCardAsync(SandboxLinkClient link, PurchaseRequest request, string cardPath, CancellationToken cancellationToken)
     {
         var created = await link.CreateSpendRequestAsync(new SpendRequestCreateOptions
         {
@@ -220,7 +187,7 @@ internal static class CheckoutBench
     }
 
     private static async Task<RunResult> WorkerRunAsync(BenchSettings settings, int concurrency, LinkSandbox sandbox, DemoShop shop,
-        PurchaseRequest request, string chromium, string workDirectory, TextWriter progress, CancellationToken cancellationToken)
+        PurchaseRequest request, string chromium, string workDirectory, BaselineRun? interleave, TextWriter progress, CancellationToken cancellationToken)
     {
         var hostSettings = new WorkerHostSettings { Sandbox = sandbox, ConsoleLogLevel = LogEventLevel.Warning };
         var dataDirectory = Path.Combine(workDirectory, "c" + concurrency.ToString(CultureInfo.InvariantCulture));
@@ -252,31 +219,54 @@ internal static class CheckoutBench
             // Warm-up: one purchase per slot starts Chromium and the code paths; none of it is counted.
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => PurchaseAsync()));
 
-            // Closed loop: each of `concurrency` lanes hands over its next purchase as soon as its last one ended.
+            // Closed loop: each of `concurrency` lanes hands over its next purchase as soon as its last one ended. With a
+            // baseline to interleave, in three blocks with a block of baseline checkouts before each; only the worker's
+            // blocks are timed, sampled and counted here.
             var measured = new ConcurrentBag<(string Id, long HandedOver)>();
-            var next = 0;
-            var cpuBefore = ProcessTree.TreeCpuSeconds();
-            var wall = Stopwatch.StartNew();
-            var sampler = MemorySampler.Start(TimeSpan.FromMilliseconds(100));
-            try
+            var blocks = interleave is null ? [settings.Purchases] : Split(settings.Purchases, 3);
+            var busy = TimeSpan.Zero;
+            var cpu = new Dictionary<string, double>(StringComparer.Ordinal);
+            long peakPssBytes = 0, peakRssBytes = 0;
+            IReadOnlyDictionary<string, long> peakByProcess = new Dictionary<string, long>();
+            foreach (var block in blocks)
             {
-                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+                if (interleave is not null)
                 {
-                    while (Interlocked.Increment(ref next) <= settings.Purchases)
+                    await interleave.RunBlockAsync(block, cancellationToken);
+                }
+                var next = 0;
+                var cpuBefore = ProcessTree.TreeCpuSeconds();
+                var wall = Stopwatch.StartNew();
+                var sampler = MemorySampler.Start(TimeSpan.FromMilliseconds(100));
+                try
+                {
+                    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
                     {
-                        measured.Add(await PurchaseAsync());
-                        Progress(progress, $"concurrency {concurrency}", measured.Count, settings.Purchases);
-                    }
-                }));
-                wall.Stop();
+                        while (Interlocked.Increment(ref next) <= block)
+                        {
+                            measured.Add(await PurchaseAsync());
+                            Progress(progress, $"concurrency {concurrency}", measured.Count, settings.Purchases);
+                        }
+                    }));
+                    wall.Stop();
+                }
+                finally
+                {
+                    await sampler.DisposeAsync();
+                }
+                busy += wall.Elapsed;
+                foreach (var (name, seconds) in ProcessTree.CpuSpent(cpuBefore, ProcessTree.TreeCpuSeconds()))
+                {
+                    cpu[name] = cpu.GetValueOrDefault(name) + seconds;
+                }
+                if (sampler.PeakPss > peakPssBytes)
+                {
+                    (peakPssBytes, peakByProcess) = (sampler.PeakPss, sampler.PeakPssByProcess);
+                }
+                peakRssBytes = Math.Max(peakRssBytes, sampler.PeakRss);
             }
-            finally
-            {
-                await sampler.DisposeAsync();
-            }
-            var cpu = ProcessTree.CpuSpent(cpuBefore, ProcessTree.TreeCpuSeconds());
             var cpuSeconds = cpu.Values.Sum();
-            var (peakPss, peakRss) = (sampler.PeakPss / 1048576.0, sampler.PeakRss / 1048576.0);
+            var (peakPss, peakRss) = (peakPssBytes / 1048576.0, peakRssBytes / 1048576.0);
 
             var latencies = new List<double>();
             var phases = new List<IReadOnlyDictionary<string, double>>();
@@ -302,16 +292,16 @@ internal static class CheckoutBench
                 Concurrency = concurrency,
                 Purchases = measured.Count,
                 Succeeded = succeeded,
-                WallSeconds = Stats.Round(wall.Elapsed.TotalSeconds, 2),
-                PurchasesPerMinute = Stats.Round(succeeded / wall.Elapsed.TotalMinutes),
+                WallSeconds = Stats.Round(busy.TotalSeconds, 2),
+                PurchasesPerMinute = Stats.Round(succeeded / busy.TotalMinutes),
                 P50Ms = Stats.Round(Stats.Median(latencies)),
                 P95Ms = Stats.Round(Stats.Percentile(latencies, 95)),
                 PeakMemoryMb = Stats.Round(peakPss),
                 PeakRssMb = Stats.Round(peakRss),
                 MemoryPerCheckoutMb = Stats.Round(peakPss / concurrency),
-                PeakMemoryByProcessMb = sampler.PeakPssByProcess.ToDictionary(p => p.Key, p => Stats.Round(p.Value / 1048576.0), StringComparer.Ordinal),
+                PeakMemoryByProcessMb = peakByProcess.ToDictionary(p => p.Key, p => Stats.Round(p.Value / 1048576.0), StringComparer.Ordinal),
                 CpuMsPerPurchase = Stats.Round(cpuSeconds * 1000 / Math.Max(1, measured.Count), 0),
-                CpuCoresBusy = Stats.Round(cpuSeconds / wall.Elapsed.TotalSeconds, 2),
+                CpuCoresBusy = Stats.Round(cpuSeconds / busy.TotalSeconds, 2),
                 CpuMsPerPurchaseByProcess = cpu.ToDictionary(c => c.Key, c => Stats.Round(c.Value * 1000 / Math.Max(1, measured.Count), 0), StringComparer.Ordinal),
                 Phases = PhaseBreakdown.Names.ToDictionary(n => n, n => Stats.Round(Stats.Median(phases.Select(p => p[n]).ToList())), StringComparer.Ordinal),
             };
@@ -323,14 +313,21 @@ internal static class CheckoutBench
         {
             store.EventAppended -= tracker.OnEvent;
             await host.StopAsync(CancellationToken.None);
+            // The worker deletes each card file; its (tmpfs) card folder is left to us.
+            TryDelete(CardVault.Resolve(null, dataDirectory));
         }
     }
 
-    private static void Progress(TextWriter progress, string what, int done, int total)
+    /// <summary><paramref name="total"/> in <paramref name="parts"/> sizes differing by at most one (30 in 3: 10, 10, 10).</summary>
+    internal static int[] Split(int total, int parts) =>
+        Enumerable.Range(0, parts).Select(i => total / parts + (i < total % parts ? 1 : 0)).Where(n => n > 0).ToArray();
+
+    /// <summary>A progress line every tenth purchase and at the last (<paramref name="total"/> null: not known).</summary>
+    internal static void Progress(TextWriter progress, string what, int done, int? total)
     {
         if (done == total || done % 10 == 0)
         {
-            progress.WriteLine($"  {what}: {done}/{total}");
+            progress.WriteLine($"  {what}: {done}{(total is null ? "" : $"/{total}")}");
         }
     }
 
