@@ -13,9 +13,9 @@ internal static class BenchChart
     private const int PanelWidth = 420;
     private const int PanelHeight = 300;
     private const int Left = 60;
-    private const int Top = 60;
+    private const int Top = 84;
     private const int PlotWidth = PanelWidth - 80;
-    private const int PlotHeight = PanelHeight - 90;
+    private const int PlotHeight = PanelHeight - 110;
 
     public static string Render(BenchReport report)
     {
@@ -80,9 +80,9 @@ internal static class BenchChart
         double Y(double value) => bottom - (double.IsNaN(value) ? 0 : value) / max * PlotHeight;
 
         Text(svg, left + PlotWidth / 2.0, Top - 8, title, "middle", 13, bold: true);
-        for (var step = 0; step <= 4; step++)
+        for (var step = 0; step <= 5; step++)
         {
-            var value = max * step / 4;
+            var value = max * step / 5;
             svg.Append(CultureInfo.InvariantCulture,
                 $"""<line x1="{left}" y1="{Y(value):0.0}" x2="{left + PlotWidth}" y2="{Y(value):0.0}" stroke="#e0e0e0"/>""").Append('\n');
             Text(svg, left - 6, Y(value) + 4, value.ToString("0", CultureInfo.InvariantCulture), "end", 11);
@@ -118,7 +118,7 @@ internal static class BenchChart
         svg.Append(CultureInfo.InvariantCulture,
             $"""<text x="{x:0.0}" y="{y:0.0}" text-anchor="{anchor}" font-size="{size}"{(bold ? " font-weight=\"bold\"" : "")}>{SecurityElement.Escape(text)}</text>""").Append('\n');
 
-    /// <summary>A round number at or above <paramref name="value"/> (1, 2, 2.5 or 5 times a power of ten) for the axis top.</summary>
+    /// <summary>A round number at or above <paramref name="value"/> for the axis top, whose fifths are round too.</summary>
     internal static double NiceMax(double value)
     {
         if (value <= 0 || double.IsNaN(value))
@@ -126,7 +126,7 @@ internal static class BenchChart
             return 1;
         }
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (var factor in new[] { 1, 2, 2.5, 5, 10 })
+        foreach (var factor in new[] { 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 })
         {
             if (factor * magnitude >= value)
             {

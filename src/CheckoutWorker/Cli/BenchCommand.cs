@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using CheckoutAgent.Worker.Bench;
 using CheckoutAgent.Worker.Browser;
 
@@ -43,6 +44,10 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "bench-results.json",
         };
         var svg = new Option<string?>("--svg") { Description = "Where to write the chart (default: beside --out, with .svg)." };
+        var from = new Option<string?>("--from")
+        {
+            Description = "Measure nothing: read the JSON of an earlier run, print its figures and redraw its chart (to --svg, or beside it).",
+        };
         var noFirst = new Option<bool>("--skip-first-purchase")
         {
             Description = "Do not time `checkout-agent demo` in a new process (the first-purchase figure is then absent).",
@@ -54,10 +59,18 @@ internal static class BenchCommand
             "Prints purchases per minute, p50/p95 end to end, the median of each phase, the worker/baseline ratio and peak " +
             "memory; writes JSON and an SVG chart. Progress goes to stderr. Takes a few minutes with the defaults.")
         {
-            purchases, concurrency, output, svg, noFirst,
+            purchases, concurrency, output, svg, noFirst, from,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(from) is { } earlier)
+            {
+                var report = JsonSerializer.Deserialize<BenchReport>(await File.ReadAllTextAsync(earlier, cancellationToken), BenchReport.Json)!;
+                var chart = Path.GetFullPath(parse.GetValue(svg) ?? Path.ChangeExtension(earlier, ".svg"));
+                await File.WriteAllTextAsync(chart, BenchChart.Render(report), cancellationToken);
+                Print(report, Console.Out);
+                return 0;
+            }
             var jsonPath = Path.GetFullPath(parse.GetValue(output)!);
             var svgPath = Path.GetFullPath(parse.GetValue(svg) ?? Path.ChangeExtension(jsonPath, ".svg"));
             var settings = new BenchSettings
