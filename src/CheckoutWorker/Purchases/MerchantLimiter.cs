@@ -37,18 +37,6 @@ public sealed class MerchantLimiter(IOptions<WorkerOptions> options)
         return new Slot(this, merchantHost, gate);
     }
 
-    /// <summary>Hosts with a checkout running or waiting (for tests).</summary>
-    internal int TrackedHosts
-    {
-        get
-        {
-            lock (_gates)
-            {
-                return _gates.Count;
-            }
-        }
-    }
-
     private void Leave(string merchantHost, Gate gate)
     {
         lock (_gates)
