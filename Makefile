@@ -1,16 +1,20 @@
-# The two commands of the README. Each installs what it needs (Debian's chromium) when missing.
+# The commands of the README. Each installs what it needs (Debian's chromium) when missing.
 #   make demo   one real purchase, end to end, offline
 #   make test   the whole test suite
+#   make bench  the checkout benchmark (a few minutes; Release build), results in bench/
 SHELL := /bin/bash
 DOTNET ?= dotnet
 
-.PHONY: demo test build chromium
+.PHONY: demo test build chromium bench
 
 demo: chromium
 	$(DOTNET) run --project src/CheckoutWorker -- demo
 
 test: chromium
 	scripts/test.sh
+
+bench: chromium
+	$(DOTNET) run -c Release --project src/CheckoutWorker -- bench --out bench/results.json
 
 build:
 	$(DOTNET) build CheckoutAgent.sln

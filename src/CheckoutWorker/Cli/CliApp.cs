@@ -20,6 +20,7 @@ public static class CliApp
         PurchaseCommand.Create(),
         ScheduleCommand.Create(),
         McpCommand.Create(),
+        BenchCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args)

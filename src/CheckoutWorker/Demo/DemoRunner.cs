@@ -73,6 +73,29 @@ public static class DemoRunner
     public static IEnumerable<KeyValuePair<string, string?>> ShopConfiguration(DemoShop shop) =>
         [new($"{RecipeOptions.SectionName}:OriginAliases:{CardProcessorHost}", shop.CardProcessorOrigin)];
 
+    /// <summary>
+    /// The demo's purchase at a running demo shop: <paramref name="quantity"/> of one product for Jane Doe, through
+    /// <paramref name="recipe"/>, asking Link for <paramref name="amount"/> (default: the shop's price × quantity).
+    /// </summary>
+    public static PurchaseRequest Request(DemoShop shop, DemoShopOptions shopOptions, string sku, int quantity, string recipe, long? amount = null)
+    {
+        var product = shopOptions.Products.FirstOrDefault(p => p.Sku == sku)
+            ?? throw new ArgumentException($"The demo shop has no product '{sku}'.", nameof(sku));
+        var total = amount ?? product.Price * quantity;
+        return new PurchaseRequest
+        {
+            Recipe = recipe,
+            MerchantUrl = shop.BaseUrl.GetLeftPart(UriPartial.Authority),
+            Items = [new PurchaseItem(product.Name, quantity, product.Price, shop.ProductUrl(product.Sku).ToString())],
+            Amount = total,
+            Currency = "usd",
+            Context = $"Buying {quantity} x {product.Name} ({Money.Format(total, "usd")}) from the local {shopOptions.ShopName} shop " +
+                      "for the CheckoutAgent demo: a one-time sandbox purchase, shipped to Jane Doe in San Francisco. No real money moves.",
+            Buyer = SampleBuyer,
+            Shipping = SampleShipping,
+        };
+    }
+
     public static async Task<DemoResult> RunAsync(DemoSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
@@ -119,8 +142,7 @@ public static class DemoRunner
         await using var emulatorScope = emulator;
         var shopOptions = new DemoShopOptions { Variant = settings.Variant };
         await using var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(sandbox), ct: cancellationToken);
-        var product = shopOptions.Products.FirstOrDefault(p => p.Sku == settings.Sku)
-            ?? throw new ArgumentException($"The demo shop has no product '{settings.Sku}'.", nameof(settings));
+        var request = Request(shop, shopOptions, settings.Sku, settings.Quantity, settings.Recipe ?? RecipeFor(settings.Variant), settings.Amount);
         progress.WriteLine($"Demo shop \"{shopOptions.ShopName}\" ({settings.Variant.Name()}) listening on {shop.BaseUrl}, card processor on {shop.CardProcessorOrigin}");
 
         var hostSettings = new WorkerHostSettings { ConsoleLogLevel = settings.ConsoleLogLevel, Sandbox = sandbox };
@@ -139,6 +161,8 @@ public static class DemoRunner
         }
         // The sandbox answers at once; poll it often so the demo does not sit idle.
         hostSettings.Configuration.TryAdd("Link:ApprovalPollInterval", "00:00:00.100");
+        // Chromium starts while the purchase is queued and approved, not after.
+        hostSettings.Configuration.TryAdd("Browser:StartEarly", "true");
         using var host = WorkerHost.Build(hostSettings);
         await host.StartAsync(cancellationToken);
 
@@ -156,19 +180,6 @@ public static class DemoRunner
         store.EventAppended += OnEvent;
         try
         {
-            var amount = settings.Amount ?? product.Price * settings.Quantity;
-            var request = new PurchaseRequest
-            {
-                Recipe = settings.Recipe ?? RecipeFor(settings.Variant),
-                MerchantUrl = shop.BaseUrl.GetLeftPart(UriPartial.Authority),
-                Items = [new PurchaseItem(product.Name, settings.Quantity, product.Price, shop.ProductUrl(product.Sku).ToString())],
-                Amount = amount,
-                Currency = "usd",
-                Context = $"Buying {settings.Quantity} x {product.Name} ({Money.Format(amount, "usd")}) from the local {shopOptions.ShopName} shop " +
-                          "for the CheckoutAgent demo: a one-time sandbox purchase, shipped to Jane Doe in San Francisco. No real money moves.",
-                Buyer = SampleBuyer,
-                Shipping = SampleShipping,
-            };
             var purchase = await host.Services.GetRequiredService<PurchaseQueue>().EnqueueAsync(request, cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.Timeout);

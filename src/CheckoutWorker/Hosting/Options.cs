@@ -18,6 +18,10 @@ public sealed class WorkerOptions
     [Range(1, 64)]
     public int Concurrency { get; set; } = 2;
 
+    /// <value>Checkouts at one merchant host at the same time; more wait in line without a browser context. Default 2.</value>
+    [Range(1, 64)]
+    public int PerMerchantConcurrency { get; set; } = 2;
+
     /// <summary>The data directory as an absolute path.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
 
@@ -55,6 +59,10 @@ public sealed class BrowserOptions
 
     /// <value>Empty: the first of /usr/bin/chromium, chromium-browser, google-chrome found on PATH.</value>
     public string? ExecutablePath { get; set; }
+
+    /// <value>Start Chromium when the worker starts instead of at the first checkout, so the first purchase does not
+    /// wait for it (default false: an idle worker holds no browser).</value>
+    public bool StartEarly { get; set; }
 
     /// <value>Headless (default true).</value>
     public bool Headless { get; set; } = true;

@@ -82,6 +82,7 @@ public static class WorkerHost
         services.AddSingleton<PurchasePipeline>();
         services.AddSingleton<CardVault>();
         services.AddSingleton<BrowserPool>();
+        services.AddSingleton<MerchantLimiter>();
         services.AddSingleton<RecipeRunner>();
         services.AddSingleton<RecipeCatalog>();
         services.AddSingleton<AgentStore>();
@@ -104,6 +105,7 @@ public static class WorkerHost
         // Before Quartz, so it stops after it: webhooks of checkouts finishing during shutdown still go out.
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<WebhookDispatcher>();
+        services.AddHostedService<BrowserWarmUp>();
         services.AddQuartz(quartz =>
         {
             quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = "checkout-agent");

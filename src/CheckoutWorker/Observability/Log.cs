@@ -82,4 +82,10 @@ internal static partial class Log
 
     [LoggerMessage(47, LogLevel.Information, "Schedules reconciled at start-up: {Created} job(s) created, {Deleted} orphan job(s) deleted")]
     public static partial void SchedulesReconciled(ILogger logger, int created, int deleted);
+
+    [LoggerMessage(70, LogLevel.Warning, "Chromium is gone ({Reason}); starting a new browser")]
+    public static partial void BrowserRestarting(ILogger logger, string reason);
+
+    [LoggerMessage(71, LogLevel.Warning, "Chromium could not be started early ({ExceptionType}); the first checkout tries again")]
+    public static partial void BrowserWarmUpFailed(ILogger logger, string exceptionType);
 }

@@ -23,6 +23,7 @@ public sealed class PurchasePipeline(
     CardVault vault,
     CheckoutAgent.Worker.Agents.AgentStore agents,
     BrowserPool browsers,
+    MerchantLimiter merchants,
     RecipeRunner runner,
     IOptions<WorkerOptions> worker,
     IOptions<LinkOptions> linkOptions,
@@ -69,6 +70,10 @@ public sealed class PurchasePipeline(
             return;
         }
 
+        if (purchase.Status == PurchaseStatus.Queued)
+        {
+            timings.Add(new Timing("queue", (long)(time.GetUtcNow() - purchase.CreatedAt).TotalMilliseconds));
+        }
         var clock = Stopwatch.StartNew();
         Recipe recipe;
         try
@@ -205,6 +210,10 @@ public sealed class PurchasePipeline(
             return;
         }
         outcome = outcome with { CardBrand = card.Brand, CardLast4 = card.Last4 };
+        // At most Worker:PerMerchantConcurrency checkouts per shop: over it, wait here, before a browser context is opened.
+        clock.Restart();
+        using var merchantSlot = await merchants.AcquireAsync(new Uri(merchantUrl).Host, cancellationToken);
+        timings.Add(new Timing("merchant_wait", clock.ElapsedMilliseconds));
         if (card.ValidUntil is { } validUntil && validUntil <= time.GetUtcNow().AddSeconds(30))
         {
             await EndAsync(outcome with { Code = FailureCodes.CardUnavailable, Message = $"the one-time card expired at {validUntil:u} before the checkout could finish" },
@@ -250,6 +259,7 @@ public sealed class PurchasePipeline(
             finally
             {
                 await context.CloseAsync();
+                merchantSlot.Dispose();
             }
         }
         catch (PurchaseEndedException)

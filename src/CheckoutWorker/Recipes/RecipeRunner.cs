@@ -85,7 +85,9 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
             result = result with { PageState = await DescribePageAsync(page) };
         }
         // Success or failure, leave a receipt of what the page showed, with card fields blacked out.
+        var screenshotClock = Stopwatch.StartNew();
         var screenshot = await TryScreenshotAsync(page, run);
+        timings.Add(new Timing("screenshot", screenshotClock.ElapsedMilliseconds));
         return result with { ScreenshotPath = screenshot };
 
         async Task<RecipeRunResult> RunStepsAsync()
@@ -123,8 +125,11 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 }
                 clock.Stop();
                 timings.Add(new Timing($"step {step.Number} {step.Kind}", clock.ElapsedMilliseconds));
-                await onStep(new StepReport(step, run.Recipe.Steps.Count, clock.ElapsedMilliseconds, end.Note));
-                if (!submitted && await FindSignalAsync() is { } shown)
+                // The timeline write and the look for signals overlap: one waits on the disk, the other on the browser.
+                var reported = onStep(new StepReport(step, run.Recipe.Steps.Count, clock.ElapsedMilliseconds, end.Note));
+                var shown = submitted ? null : await FindSignalAsync();
+                await reported;
+                if (shown is not null)
                 {
                     return SignalSeen(shown, step);
                 }
@@ -268,7 +273,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                         $"nothing matching {spec} became visible within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s");
                 }
                 // A step runs to its end (bounded by its timeout); cancellation is honoured between steps.
-                await Task.Delay(PollInterval, CancellationToken.None);
+                await WaitBrieflyAsync(target, PollInterval);
             }
             return await action(target);
         }
@@ -319,7 +324,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     var message = outcome.Code == OutcomeCodes.Succeeded ? null : $"after the final click the merchant's page showed the '{outcome.Code}' outcome ({outcome.When})";
                     return Finish(outcome.Code, message, orderNumber, chargedTotal);
                 }
-                await Task.Delay(PollInterval, CancellationToken.None);
+                await WaitBrieflyAsync(run.Recipe.Outcomes.Select(o => Locate(page, o.When)).Aggregate((a, b) => a.Or(b)), PollInterval);
             }
             return Finish(FailureCodes.OutcomeUnknown,
                 $"no outcome of the recipe appeared within {_options.OutcomeTimeout.TotalSeconds:0}s after the final click; check the merchant before retrying");
@@ -344,6 +349,26 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         catch (PlaywrightException)
         {
             return false; // the page or frame is navigating; look again
+        }
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="wait"/> for <paramref name="locator"/> to show, waking as soon as it does (no fixed
+    /// sleep after a navigation); when it does not, or cannot be waited on, the whole interval passes before the next look.
+    /// </summary>
+    private static async Task WaitBrieflyAsync(ILocator locator, TimeSpan wait)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await locator.First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = (float)wait.TotalMilliseconds });
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            if (wait - clock.Elapsed is { Ticks: > 0 } rest)
+            {
+                await Task.Delay(rest, CancellationToken.None);
+            }
         }
     }
 

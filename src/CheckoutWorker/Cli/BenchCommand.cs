@@ -1,0 +1,175 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CheckoutAgent.Worker.Bench;
+using CheckoutAgent.Worker.Browser;
+
+namespace CheckoutAgent.Worker.Cli;
+
+/// <summary>
+/// <c>checkout-agent bench</c>: the checkout benchmark. Sibling benchmarks are subcommands: add their
+/// <c>Command</c> to the initializer in <see cref="Create"/>.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var purchases = new Option<int>("--purchases")
+        {
+            Description = "Measured purchases per concurrency, and baseline checkouts (default 30; each run also warms up first).",
+            DefaultValueFactory = _ => new BenchSettings().Purchases,
+        };
+        purchases.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 10_000)
+            {
+                result.AddError("--purchases must be from 1 to 10000.");
+            }
+        });
+        var concurrency = new Option<string>("--concurrency")
+        {
+            Description = "Comma-separated concurrencies to run, each with a fresh worker (default 1,2,4,8; 1 is needed for the baseline ratio).",
+            DefaultValueFactory = _ => "1,2,4,8",
+        };
+        concurrency.Validators.Add(result =>
+        {
+            if (ParseConcurrency(result.GetValueOrDefault<string>()) is null)
+            {
+                result.AddError("--concurrency must be a comma-separated list of numbers from 1 to 64, e.g. 1,2,4,8.");
+            }
+        });
+        var output = new Option<string>("--out")
+        {
+            Description = "Where to write the results as JSON (default bench-results.json).",
+            DefaultValueFactory = _ => "bench-results.json",
+        };
+        var svg = new Option<string?>("--svg") { Description = "Where to write the chart (default: beside --out, with .svg)." };
+        var from = new Option<string?>("--from")
+        {
+            Description = "Measure nothing: read the JSON of an earlier run, print its figures and redraw its chart (to --svg, or beside it).",
+        };
+        var noFirst = new Option<bool>("--skip-first-purchase")
+        {
+            Description = "Do not time `checkout-agent demo` in a new process (the first-purchase figure is then absent).",
+        };
+
+        var command = new Command("bench",
+            "Measure checkouts: purchases against the local demo shop with the Link sandbox approving at once, through the " +
+            "worker at each concurrency, beside a hand-written Playwright baseline doing the same clicks in the same Chromium. " +
+            "Prints purchases per minute, p50/p95 end to end, the median of each phase, the worker/baseline ratio and peak " +
+            "memory; writes JSON and an SVG chart. Progress goes to stderr. Takes a few minutes with the defaults.")
+        {
+            purchases, concurrency, output, svg, noFirst, from,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(from) is { } earlier)
+            {
+                var report = JsonSerializer.Deserialize<BenchReport>(await File.ReadAllTextAsync(earlier, cancellationToken), BenchReport.Json)!;
+                var chart = Path.GetFullPath(parse.GetValue(svg) ?? Path.ChangeExtension(earlier, ".svg"));
+                await File.WriteAllTextAsync(chart, BenchChart.Render(report), cancellationToken);
+                Print(report, Console.Out);
+                return 0;
+            }
+            var jsonPath = Path.GetFullPath(parse.GetValue(output)!);
+            var svgPath = Path.GetFullPath(parse.GetValue(svg) ?? Path.ChangeExtension(jsonPath, ".svg"));
+            var settings = new BenchSettings
+            {
+                Purchases = parse.GetValue(purchases),
+                Concurrency = ParseConcurrency(parse.GetValue(concurrency))!,
+                MeasureFirstPurchase = !parse.GetValue(noFirst),
+            };
+            return await ExecuteAsync(settings, jsonPath, svgPath, Console.Out, Console.Error, cancellationToken);
+        });
+        return command;
+    }
+
+    internal static async Task<int> ExecuteAsync(BenchSettings settings, string jsonPath, string svgPath, TextWriter stdout, TextWriter stderr,
+        CancellationToken cancellationToken)
+    {
+        BenchReport report;
+        try
+        {
+            report = await CheckoutBench.RunAsync(settings, stderr, cancellationToken);
+        }
+        catch (Exception ex) when (ex is BrowserNotFoundException or TimeoutException)
+        {
+            await stderr.WriteLineAsync($"checkout-agent bench: {ex.Message}");
+            return 2;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
+        await File.WriteAllTextAsync(jsonPath, report.ToJson(), cancellationToken);
+        Directory.CreateDirectory(Path.GetDirectoryName(svgPath)!);
+        await File.WriteAllTextAsync(svgPath, BenchChart.Render(report), cancellationToken);
+        Print(report, stdout);
+        await stdout.WriteLineAsync($"Wrote {jsonPath} and {svgPath}");
+        return report.Runs.All(r => r.Succeeded == r.Purchases) ? 0 : 1;
+    }
+
+    /// <summary>"1,2,4,8" as numbers, or null when any part is not a number from 1 to 64.</summary>
+    internal static IReadOnlyList<int>? ParseConcurrency(string? text)
+    {
+        var values = new List<int>();
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value is < 1 or > 64)
+            {
+                return null;
+            }
+            values.Add(value);
+        }
+        return values.Count == 0 ? null : values.Distinct().ToList();
+    }
+
+    /// <summary>"chromium 1769 ms, self 211 ms, ...": a figure by process name, largest first.</summary>
+    private static string ByProcess(IReadOnlyDictionary<string, double> byProcess, string unit) =>
+        string.Join(", ", byProcess.Where(p => p.Value >= 1).OrderByDescending(p => p.Value)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0} {unit}")));
+
+    /// <summary>The figures as a person reads them.</summary>
+    internal static void Print(BenchReport report, TextWriter output)
+    {
+        var f = CultureInfo.InvariantCulture;
+        output.WriteLine($"checkout-agent bench: {report.Purchases} purchases per concurrency at the demo shop (single-page), Link sandbox approving at once");
+        output.WriteLine($"machine: {report.Machine.Cores} cores, {report.Machine.Cpu ?? "unknown CPU"}, Chromium {report.Machine.Chromium}, load {report.Machine.LoadAverageBefore} -> {report.Machine.LoadAverageAfter}");
+        output.WriteLine($"first purchase (checkout-agent demo, new process): {(report.FirstPurchaseSeconds is { } s ? s.ToString("0.00", f) + " s" : "not measured")}");
+        output.WriteLine(string.Create(f, $"baseline (hand-written Playwright, {report.Baseline.Checkouts} checkouts): p50 {report.Baseline.P50Ms:0} ms, p95 {report.Baseline.P95Ms:0} ms"));
+        output.WriteLine($"  CPU per checkout {report.Baseline.CpuMsPerPurchase:0} ms ({ByProcess(report.Baseline.CpuMsPerPurchaseByProcess, "ms")})");
+        output.WriteLine($"worker/baseline at concurrency 1: {Stats.Format(report.BaselineRatio, "0.00")}");
+        output.WriteLine();
+        output.WriteLine("concurrency  purchases/min  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  CPU ms/purchase  cores busy  succeeded");
+        foreach (var run in report.Runs)
+        {
+            output.WriteLine(string.Create(f,
+                $"{run.Concurrency,11}  {run.PurchasesPerMinute,13:0}  {run.P50Ms,6:0}  {run.P95Ms,6:0}  {run.PeakMemoryMb,13:0}  {run.MemoryPerCheckoutMb,15:0}  {run.CpuMsPerPurchase,15:0}  {run.CpuCoresBusy,10:0.00}  {run.Succeeded}/{run.Purchases}"));
+        }
+        foreach (var run in report.Runs)
+        {
+            output.WriteLine($"  concurrency {run.Concurrency}: CPU per purchase {ByProcess(run.CpuMsPerPurchaseByProcess, "ms")}; peak memory {ByProcess(run.PeakMemoryByProcessMb, "MB")}");
+        }
+        output.WriteLine();
+        output.WriteLine("median per phase, ms:");
+        output.Write($"{"phase",-14}");
+        foreach (var run in report.Runs)
+        {
+            output.Write($"{"c=" + run.Concurrency.ToString(f),8}");
+        }
+        output.WriteLine($"{"baseline",10}");
+        foreach (var phase in PhaseBreakdown.Names)
+        {
+            output.Write($"{phase,-14}");
+            foreach (var run in report.Runs)
+            {
+                output.Write($"{Stats.Format(run.Phases.GetValueOrDefault(phase, double.NaN)),8}");
+            }
+            output.WriteLine($"{Stats.Format(report.Baseline.Phases.TryGetValue(phase, out var b) ? b : null),10}");
+        }
+        output.WriteLine();
+        output.WriteLine("targets:");
+        foreach (var target in report.Targets)
+        {
+            var verdict = target.Met switch { true => "met", false => "NOT met", null => "not measured" };
+            output.WriteLine($"  {target.Name,-28} {Stats.Format(target.Value, "0.##"),8}  {verdict,-12} ({target.Goal})");
+        }
+    }
+}
