@@ -21,8 +21,25 @@ internal sealed record BenchReport
     public double? BaselineRatio { get; init; }
     public required IReadOnlyList<RunResult> Runs { get; init; }
     public required IReadOnlyList<TargetResult> Targets { get; init; }
-    /// <value>HTTP intake figures, filled by <c>checkout-agent bench intake</c>; null here.</value>
+    /// <value>HTTP intake figures (<see cref="IntakeBenchmark"/>); null when skipped.</value>
     public JsonNode? Intake { get; init; }
+
+    /// <value>The intake figures as measured; not written (<see cref="Intake"/> is).</value>
+    [JsonIgnore]
+    public IntakeBenchResult? IntakeResult { get; init; }
+
+    /// <summary>This report with intake figures and their target added.</summary>
+    public BenchReport WithIntake(IntakeBenchResult intake)
+    {
+        var best = intake.Runs.Count == 0 ? (double?)null : intake.Runs.Max(r => r.AcceptedPerSecond);
+        return this with
+        {
+            Intake = JsonSerializer.SerializeToNode(intake),
+            IntakeResult = intake,
+            Targets = [.. Targets, new TargetResult("intake_per_second", "purchases accepted by the HTTP API per second (best of 1, 8, 32 clients) >= 500",
+                best, best is null ? null : best >= 500)],
+        };
+    }
 
     public static JsonSerializerOptions Json { get; } = new()
     {

@@ -29,6 +29,9 @@ internal sealed record BenchSettings
     /// <value>Also time <c>checkout-agent demo</c> in a new process, from its start to its purchase confirmed. Default true.</value>
     public bool MeasureFirstPurchase { get; init; } = true;
 
+    /// <value>Purchases per client count for the HTTP intake measurement that follows the checkouts; 0 skips it.</value>
+    public int IntakeRequests { get; init; }
+
     /// <value>Where the worker's data directories go while the benchmark runs (removed afterwards). Default: a new temp folder.</value>
     public string? WorkDirectory { get; init; }
 

@@ -53,13 +53,27 @@ internal static class BenchCommand
             Description = "Do not time `checkout-agent demo` in a new process (the first-purchase figure is then absent).",
         };
 
+        var intakeRequests = new Option<int>("--intake-requests")
+        {
+            Description = "After the checkouts, also measure HTTP intake (as 'bench intake' does) with this many purchases per client count; 0 skips it (default 2000).",
+            DefaultValueFactory = _ => 2000,
+        };
+        intakeRequests.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 1_000_000)
+            {
+                result.AddError("--intake-requests must be from 0 (skip) to 1000000.");
+            }
+        });
+
         var command = new Command("bench",
             "Measure checkouts: purchases against the local demo shop with the Link sandbox approving at once, through the " +
             "worker at each concurrency, beside a hand-written Playwright baseline doing the same clicks in the same Chromium. " +
             "Prints purchases per minute, p50/p95 end to end, the median of each phase, the worker/baseline ratio and peak " +
             "memory; writes JSON and an SVG chart. Progress goes to stderr. Takes a few minutes with the defaults.")
         {
-            purchases, concurrency, output, svg, noFirst, from,
+            purchases, concurrency, output, svg, noFirst, from, intakeRequests,
+            BenchIntakeCommand.Create(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -78,6 +92,7 @@ internal static class BenchCommand
                 Purchases = parse.GetValue(purchases),
                 Concurrency = ParseConcurrency(parse.GetValue(concurrency))!,
                 MeasureFirstPurchase = !parse.GetValue(noFirst),
+                IntakeRequests = parse.GetValue(intakeRequests),
             };
             return await ExecuteAsync(settings, jsonPath, svgPath, Console.Out, Console.Error, cancellationToken);
         });
@@ -91,6 +106,11 @@ internal static class BenchCommand
         try
         {
             report = await CheckoutBench.RunAsync(settings, stderr, cancellationToken);
+            if (settings.IntakeRequests > 0)
+            {
+                var intake = await IntakeBenchmark.RunAsync(new IntakeBenchSettings { Requests = settings.IntakeRequests }, stderr, cancellationToken);
+                report = report.WithIntake(intake);
+            }
         }
         catch (Exception ex) when (ex is BrowserNotFoundException or TimeoutException)
         {
@@ -107,12 +127,15 @@ internal static class BenchCommand
     }
 
     /// <summary>"1,2,4,8" as numbers, or null when any part is not a number from 1 to 64.</summary>
-    internal static IReadOnlyList<int>? ParseConcurrency(string? text)
+    internal static IReadOnlyList<int>? ParseConcurrency(string? text) => ParseLevels(text, 64);
+
+    /// <summary>A comma-separated list of levels, or null when any part is not a whole number from 1 to <paramref name="max"/>.</summary>
+    internal static IReadOnlyList<int>? ParseLevels(string? text, int max)
     {
         var values = new List<int>();
         foreach (var part in (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value is < 1 or > 64)
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
             {
                 return null;
             }
@@ -163,6 +186,12 @@ internal static class BenchCommand
                 output.Write($"{Stats.Format(run.Phases.GetValueOrDefault(phase, double.NaN)),8}");
             }
             output.WriteLine($"{Stats.Format(report.Baseline.Phases.TryGetValue(phase, out var b) ? b : null),10}");
+        }
+        if (report.IntakeResult is { } intake)
+        {
+            output.WriteLine();
+            output.WriteLine("HTTP intake (purchases accepted into the store, each with its own Idempotency-Key):");
+            output.Write(IntakeBenchmark.Format(intake));
         }
         output.WriteLine();
         output.WriteLine("targets:");

@@ -7,6 +7,7 @@ namespace CheckoutAgent.Worker.Cli;
 /// <summary><c>checkout-agent bench intake</c>: purchases per second the HTTP API accepts into the store.</summary>
 internal static class BenchIntakeCommand
 {
+    private const int MaxClients = 256;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static Command Create()
@@ -18,7 +19,7 @@ internal static class BenchIntakeCommand
         };
         clients.Validators.Add(result =>
         {
-            if (ParseLevels(result.GetValueOrDefault<string>()) is null)
+            if (BenchCommand.ParseLevels(result.GetValueOrDefault<string>(), MaxClients) is null)
             {
                 result.AddError($"--clients must be whole numbers from 1 to 256 separated by commas, e.g. 1,8,32; got '{result.GetValueOrDefault<string>()}'.");
             }
@@ -49,7 +50,7 @@ internal static class BenchIntakeCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new IntakeBenchSettings { Clients = ParseLevels(parse.GetValue(clients))!, Requests = parse.GetValue(requests) };
+            var settings = new IntakeBenchSettings { Clients = BenchCommand.ParseLevels(parse.GetValue(clients), MaxClients)!, Requests = parse.GetValue(requests) };
             var result = await IntakeBenchmark.RunAsync(settings, Console.Error, cancellationToken);
             Console.Out.Write(IntakeBenchmark.Format(result));
             if (parse.GetValue(output) is { } file)
@@ -60,20 +61,5 @@ internal static class BenchIntakeCommand
             return result.Runs.All(r => r.Errors == 0) ? 0 : 1;
         });
         return command;
-    }
-
-    /// <summary>"1,8,32" as numbers; null when any part is not a whole number from 1 to 256.</summary>
-    internal static IReadOnlyList<int>? ParseLevels(string? text)
-    {
-        var levels = new List<int>();
-        foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var level) || level is < 1 or > 256)
-            {
-                return null;
-            }
-            levels.Add(level);
-        }
-        return levels.Count == 0 ? null : levels;
     }
 }

@@ -17,7 +17,7 @@ public class BenchCommandTests : DataDirectoryTest
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        var exitCode = await BenchCommand.ExecuteAsync(new BenchSettings { Purchases = 2, Concurrency = [1, 2], MeasureFirstPurchase = false },
+        var exitCode = await BenchCommand.ExecuteAsync(new BenchSettings { Purchases = 2, Concurrency = [1, 2], MeasureFirstPurchase = false, IntakeRequests = 10 },
             json, svg, stdout, stderr, CancellationToken.None);
 
         Assert.That(exitCode, Is.Zero, stderr.ToString());
@@ -36,12 +36,15 @@ public class BenchCommandTests : DataDirectoryTest
             Assert.That(run["phases"]!.AsObject().Select(p => p.Key), Is.EquivalentTo(PhaseBreakdown.Names));
             Assert.That(run["phases"]!["recipe_steps"]!.GetValue<double>(), Is.GreaterThan(0));
         }
-        Assert.That(report.ContainsKey("intake"), Is.True, "a place for `bench intake` figures");
+        var intake = report["intake"]!["runs"]!.AsArray();
+        Assert.That(intake.Select(r => r!["clients"]!.GetValue<int>()), Is.EqualTo(new[] { 1, 8, 32 }), "HTTP intake measured in the same run");
+        Assert.That(intake.Select(r => r!["accepted"]!.GetValue<int>()), Is.All.EqualTo(10));
+        Assert.That(report["targets"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()), Does.Contain("intake_per_second"));
 
         var chart = XDocument.Load(svg);
         Assert.That(chart.Root!.Name, Is.EqualTo(XName.Get("svg", "http://www.w3.org/2000/svg")));
         Assert.That(chart.Descendants(XName.Get("polyline", "http://www.w3.org/2000/svg")), Is.Not.Empty);
-        Assert.That(stdout.ToString(), Does.Contain("purchases/min").And.Contain("worker/baseline"));
+        Assert.That(stdout.ToString(), Does.Contain("purchases/min").And.Contain("worker/baseline").And.Contain("accepted/s"));
     }
 
     [TestCase("1,2,4,8", new[] { 1, 2, 4, 8 })]
