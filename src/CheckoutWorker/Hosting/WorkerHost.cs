@@ -128,6 +128,9 @@ public static class WorkerHost
             });
         });
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        // After Quartz, so it stops first and hands Quartz what is still waiting.
+        services.AddSingleton<PurchaseDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<PurchaseDispatcher>());
         // After Quartz: resumes purchases a shutdown or crash left without a job.
         services.AddHostedService<PurchaseResumer>();
         // After Quartz: every schedule row has its job, and no schedule job lacks its row.

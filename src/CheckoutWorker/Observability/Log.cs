@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Information, "Step {Step}/{StepCount} ({StepKind}) done in {Elapsed} ms")]
     public static partial void StepCompleted(ILogger logger, int step, int stepCount, string stepKind, long elapsed);
 
+    [LoggerMessage(12, LogLevel.Warning, "Could not put {Count} accepted purchase(s) on Quartz ({ExceptionType}); retrying, and a restart would queue them too")]
+    public static partial void DispatchFailed(ILogger logger, int count, string exceptionType);
+
     // Webhooks (20-29): event and purchase ids, types, status codes and attempt numbers; never URLs, bodies or answers.
 
     [LoggerMessage(20, LogLevel.Information, "Webhook {WebhookEventId} {EventType} of purchase {PurchaseId} delivered ({StatusCode}) on attempt {Attempt}")]

@@ -28,11 +28,13 @@ public sealed class PurchaseService : IDisposable
     private readonly ILinkClient link;
     private readonly CardVault vault;
     private readonly ILogger<PurchaseService> logger;
+    private readonly PurchaseDispatcher dispatcher;
     private readonly GroupCommit<PendingIntake, IntakeWrite> _intakes;
 
     public PurchaseService(PurchaseStore store, RecipeCatalog recipes, ISchedulerFactory schedulers, ILinkClient link, CardVault vault,
-        ILogger<PurchaseService> logger)
+        ILogger<PurchaseService> logger, PurchaseDispatcher dispatcher)
     {
+        this.dispatcher = dispatcher;
         this.store = store;
         this.recipes = recipes;
         this.schedulers = schedulers;
@@ -46,17 +48,16 @@ public sealed class PurchaseService : IDisposable
     public void Dispose() => _intakes.Dispose();
 
     /// <summary>
-    /// One group commit of intakes: the batch goes into the store in one transaction, then its accepted purchases onto
-    /// Quartz in one more, before any caller hears back. So a 201 always means the job exists, API writes never
-    /// compete with each other for SQLite's lock, and under load one disk sync carries many purchases.
+    /// One group commit of intakes: the batch goes into the store in one transaction (one disk sync for many
+    /// purchases under load), and its accepted purchases to <see cref="PurchaseDispatcher"/>, which puts them on Quartz.
     /// </summary>
     private async Task<IReadOnlyList<IntakeWrite>> IntakeAndQueueAsync(IReadOnlyList<PendingIntake> batch)
     {
         var writes = await store.IntakeBatchAsync(batch);
-        var accepted = writes.Where(w => w.Result is { Disposition: IntakeDisposition.Created, Decision.Allowed: true }).Select(w => w.Result!.PurchaseId!).ToList();
-        await ScheduleManyAsync(schedulers, accepted, CancellationToken.None);
+        dispatcher.Enqueue(writes.Where(w => w.Result is { Disposition: IntakeDisposition.Created, Decision.Allowed: true }).Select(w => w.Result!.PurchaseId!));
         return writes;
     }
+
     public async Task<SubmitResult> SubmitAsync(Agent agent, string idempotencyKey, JsonElement body, string? scheduleId, CancellationToken cancellationToken)
     {
         var (request, errors) = PurchaseBody.Parse(body);

@@ -1,0 +1,92 @@
+using System.Threading.Channels;
+using CheckoutAgent.Worker.Observability;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace CheckoutAgent.Worker.Purchases;
+
+/// <summary>
+/// Puts purchases the API has accepted onto Quartz in the background, as many per Quartz transaction as have
+/// arrived. The purchases table is the durable queue: intake commits a purchase as <c>queued</c> and answers; this
+/// hands it to Quartz moments later. A crash in between leaves it queued without a job, and
+/// <see cref="PurchaseResumer"/> queues it at the next start. Keeping Quartz's write out of the request path is what
+/// lets intake take hundreds of purchases a second on SQLite: each Quartz write holds the database's one write lock
+/// for longer than an intake batch does.
+/// </summary>
+public sealed class PurchaseDispatcher(ISchedulerFactory schedulers, ILogger<PurchaseDispatcher> logger) : BackgroundService
+{
+    private const int MaxBatch = 500;
+    private static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(50);
+    private readonly Channel<string> _accepted = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Queues purchases (already committed as <c>queued</c>) for Quartz.</summary>
+    public void Enqueue(IEnumerable<string> purchaseIds)
+    {
+        ArgumentNullException.ThrowIfNull(purchaseIds);
+        foreach (var id in purchaseIds)
+        {
+            _accepted.Writer.TryWrite(id);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<string>(MaxBatch);
+        try
+        {
+            while (await _accepted.Reader.WaitToReadAsync(stoppingToken))
+            {
+                // A short gather turns a burst into one Quartz transaction; a purchase waits seconds for approval anyway.
+                await Task.Delay(GatherDelay, stoppingToken);
+                Take(batch);
+                await ScheduleWithRetryAsync(batch, stoppingToken);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (before Quartz does): hand over what is waiting; what cannot be resumes at the next start.
+            Take(batch);
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    await PurchaseService.ScheduleManyAsync(schedulers, batch, CancellationToken.None);
+                }
+                catch (SchedulerException ex)
+                {
+                    Log.DispatchFailed(logger, batch.Count, ex.GetType().Name);
+                }
+            }
+        }
+    }
+
+    private void Take(List<string> batch)
+    {
+        while (batch.Count < MaxBatch && _accepted.Reader.TryRead(out var id))
+        {
+            batch.Add(id);
+        }
+    }
+
+    private async Task ScheduleWithRetryAsync(List<string> batch, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await PurchaseService.ScheduleManyAsync(schedulers, batch, stoppingToken);
+                return;
+            }
+            catch (SchedulerException ex)
+            {
+                Log.DispatchFailed(logger, batch.Count, ex.GetType().Name);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+}
