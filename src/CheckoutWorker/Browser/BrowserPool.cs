@@ -95,14 +95,7 @@ public sealed class BrowserPool(IOptions<BrowserOptions> options, ILogger<Browse
                 _browser = null;
             }
             var executable = ChromiumLocator.Find(options.Value.ExecutablePath);
-            if (_playwright is null)
-            {
-                // The driver inherits our environment; DEBUG=pw:api / pw:protocol would print every typed value.
-                Environment.SetEnvironmentVariable("DEBUG", null);
-                Environment.SetEnvironmentVariable("PWDEBUG", null);
-                Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-                _playwright = await Playwright.CreateAsync();
-            }
+            _playwright ??= await StartDriverAsync();
             _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
                 ExecutablePath = executable,
@@ -115,6 +108,16 @@ public sealed class BrowserPool(IOptions<BrowserOptions> options, ILogger<Browse
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Starts Playwright's driver without the debug switches that would make it print every typed value.</summary>
+    internal static Task<IPlaywright> StartDriverAsync()
+    {
+        // The driver inherits our environment; DEBUG=pw:api / pw:protocol would print every typed value.
+        Environment.SetEnvironmentVariable("DEBUG", null);
+        Environment.SetEnvironmentVariable("PWDEBUG", null);
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        return Playwright.CreateAsync();
     }
 
     private static async Task DisposeQuietlyAsync(IBrowser browser)

@@ -117,6 +117,12 @@ internal static class BenchCommand
             await stderr.WriteLineAsync($"checkout-agent bench: {ex.Message}");
             return 2;
         }
+        catch (InvalidOperationException ex)
+        {
+            // A checkout of the run failed (the baseline's says where, never with Playwright's text): no figures to write.
+            await stderr.WriteLineAsync($"checkout-agent bench: {ex.Message}");
+            return 1;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
         await File.WriteAllTextAsync(jsonPath, report.ToJson(), cancellationToken);
         Directory.CreateDirectory(Path.GetDirectoryName(svgPath)!);
