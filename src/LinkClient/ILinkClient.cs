@@ -2,7 +2,7 @@ namespace CheckoutAgent.Link;
 
 /// <summary>
 /// The Link agent wallet, whichever way it is reached: the real <c>link-cli</c> as a child process
-/// (<c>Cli.LinkCliClient</c>) or the in-process sandbox (<see cref="Sandbox.SandboxLinkClient"/>).
+/// (<c>Cli.LinkCliClient</c>) or the in-process sandbox (<c>SandboxLinkClient</c> in the offline world, <c>src/LinkEmulator/Sandbox</c>).
 /// Every call is asynchronous and cancellable; every failure is a <see cref="LinkException"/> whose
 /// <see cref="LinkException.Code"/> a program can branch on. No result ever carries a card number or CVC: approved
 /// cards are delivered only into a 0600 card file (see <see cref="WaitForApprovalAsync"/>).

@@ -1,4 +1,3 @@
-using CheckoutAgent.Worker.Agents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

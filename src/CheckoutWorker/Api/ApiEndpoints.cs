@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
 using Microsoft.AspNetCore.Builder;

@@ -7,7 +7,7 @@ namespace CheckoutAgent.Worker.Api;
 /// <summary>How the API answers: JSON in snake_case, errors as <c>{"error": {code, message, field}}</c>.</summary>
 internal static class ApiResults
 {
-    public static JsonSerializerOptions Json => PurchaseStore.Json;
+    public static JsonSerializerOptions Json => PurchaseJson.Options;
 
     public static IResult Ok<T>(T value, int status = 200) => Results.Json(value, Json, statusCode: status);
 

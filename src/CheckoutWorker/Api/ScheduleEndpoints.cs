@@ -1,4 +1,3 @@
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Schedules;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;
-using CheckoutAgent.Worker.Storage;
 
 namespace CheckoutAgent.Worker.Cli;
 

@@ -113,10 +113,10 @@ internal static class DemoCommand
     /// </summary>
     internal static string OutcomeJson(PurchaseOutcome outcome)
     {
-        var json = JsonSerializer.SerializeToNode(outcome, PurchaseStore.Json)!.AsObject();
+        var json = JsonSerializer.SerializeToNode(outcome, PurchaseJson.Options)!.AsObject();
         json["purchase_status"] = outcome.Status;
         json["status"] = outcome.Status == PurchaseStatus.Succeeded ? OutcomeCodes.Succeeded : outcome.Code ?? outcome.Status;
-        return json.ToJsonString(PurchaseStore.Json);
+        return json.ToJsonString(PurchaseJson.Options);
     }
 
     private static void PrintSummary(TextWriter output, PurchaseOutcome outcome)

@@ -67,7 +67,7 @@ public static class ServiceHost
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await next(context);
-            var agent = context.Items.Values.OfType<Agents.Agent>().FirstOrDefault()?.Name;
+            var agent = context.Items.Values.OfType<Agent>().FirstOrDefault()?.Name;
             // Method, path, status and time only: bodies and query strings are the caller's and stay out of the log.
             Log.Request(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("CheckoutAgent.Api"),
                 context.Request.Method, context.Request.Path, context.Response.StatusCode, clock.ElapsedMilliseconds, agent);

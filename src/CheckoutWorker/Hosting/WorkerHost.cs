@@ -1,14 +1,12 @@
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Cli;
 using CheckoutAgent.Link.Sandbox;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
 using CheckoutAgent.Worker.Schedules;
-using CheckoutAgent.Worker.Storage;
 using CheckoutAgent.Worker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

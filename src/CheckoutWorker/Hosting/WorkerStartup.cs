@@ -1,7 +1,6 @@
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
-using CheckoutAgent.Worker.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

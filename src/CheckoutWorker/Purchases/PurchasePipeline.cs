@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Cards;
+using ShippingAddress = CheckoutAgent.Core.Purchases.ShippingAddress;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Link;
@@ -21,7 +22,7 @@ public sealed class PurchasePipeline(
     PurchaseStore store,
     ILinkClient link,
     CardVault vault,
-    CheckoutAgent.Worker.Agents.AgentStore agents,
+    AgentStore agents,
     BrowserPool browsers,
     MerchantLimiter merchants,
     RecipeRunner runner,

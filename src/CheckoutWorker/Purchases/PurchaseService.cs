@@ -1,11 +1,9 @@
 using System.Text.Json;
 using CheckoutAgent.Link;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Api;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Recipes;
-using CheckoutAgent.Worker.Storage;
 using Microsoft.Extensions.Logging;
 using Quartz;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Api;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;

@@ -1,3 +1,4 @@
+using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;

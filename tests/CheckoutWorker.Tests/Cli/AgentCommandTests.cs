@@ -1,7 +1,5 @@
 using CheckoutAgent.Tests.Clients;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Hosting;
-using CheckoutAgent.Worker.Storage;
 
 namespace CheckoutAgent.Tests.Cli;
 

@@ -64,7 +64,7 @@ public class BenchCommandTests : DataDirectoryTest
             new("queued", At(5)), new("policy", At(5)), new("spend_request", At(40)), new("approved", At(50)),
             new("step", At(300)), new("submitting", At(900)), new("step", At(1000)), new("reported", At(1200)), new("succeeded", At(1210)),
         ];
-        Worker.Purchases.Timing[] timings =
+        Timing[] timings =
         [
             new("validate", 3), new("spend_request", 10), new("approval", 2), new("merchant_wait", 1), new("context", 30),
             new("step 1 navigate", 200), new("confirmation", 60), new("screenshot", 80),

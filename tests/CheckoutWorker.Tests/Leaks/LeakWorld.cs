@@ -7,7 +7,6 @@ using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Tests.Observability;
 using CheckoutAgent.Tests.Service;
 using CheckoutAgent.Tests.Webhooks;
-using CheckoutAgent.Worker.Agents;
 using Serilog.Events;
 
 namespace CheckoutAgent.Tests.Leaks;

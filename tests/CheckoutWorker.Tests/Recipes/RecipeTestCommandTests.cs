@@ -1,3 +1,4 @@
+using CheckoutAgent.Worker.Demo;
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using CheckoutAgent.Tests.EndToEnd;

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Tests.Service;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Schedules;
 using Microsoft.Extensions.DependencyInjection;

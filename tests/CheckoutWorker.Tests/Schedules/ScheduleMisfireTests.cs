@@ -1,7 +1,6 @@
 using System.Globalization;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Tests.Service;
-using CheckoutAgent.Worker.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CheckoutAgent.Tests.Schedules;

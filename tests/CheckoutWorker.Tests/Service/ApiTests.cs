@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Sandbox;
-using CheckoutAgent.Worker.Storage;
 
 namespace CheckoutAgent.Tests.Service;
 

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CheckoutAgent.Link.Sandbox;
-using CheckoutAgent.Worker.Agents;
-using CheckoutAgent.Worker.Policy;
 
 namespace CheckoutAgent.Tests.Service;
 

@@ -5,10 +5,8 @@ using CheckoutAgent.DemoMerchant;
 using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Link.Emulator;
 using CheckoutAgent.Tests.EndToEnd;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Purchases;
-using CheckoutAgent.Worker.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace CheckoutAgent.Tests.Service;

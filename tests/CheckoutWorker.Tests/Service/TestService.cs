@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CheckoutAgent.DemoMerchant;
 using CheckoutAgent.Link.Sandbox;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;

@@ -1,4 +1,3 @@
-using CheckoutAgent.Worker.Storage;
 
 namespace CheckoutAgent.Tests.Storage;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using CheckoutAgent.Worker.Storage;
 
 namespace CheckoutAgent.Tests.Storage;
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Purchases;
-using CheckoutAgent.Worker.Storage;
 using CheckoutAgent.Worker.Webhooks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

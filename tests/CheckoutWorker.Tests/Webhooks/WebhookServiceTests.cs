@@ -3,9 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CheckoutAgent.Tests.EndToEnd;
 using CheckoutAgent.Tests.Service;
-using CheckoutAgent.Worker.Agents;
 using CheckoutAgent.Worker.Purchases;
-using CheckoutAgent.Worker.Storage;
 using CheckoutAgent.Worker.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 

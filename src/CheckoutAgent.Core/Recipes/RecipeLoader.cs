@@ -1,0 +1,433 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace CheckoutAgent.Core.Recipes;
+
+/// <summary>A recipe that cannot be loaded: the message starts with <c>file:line:</c> and names the step.</summary>
+public sealed class RecipeException : Exception
+{
+    public RecipeException(string message) : base(message) { }
+    public RecipeException() { }
+    public RecipeException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
+/// Loads and checks a recipe (YAML, <c>recipe: 1</c>). Checking happens here, at load, so that a recipe that could put a
+/// card value anywhere but a form field, or that has no final click or no success outcome, never starts a purchase.
+/// </summary>
+public static class RecipeLoader
+{
+    private static readonly string[] LocatorKeys = ["role", "label", "text", "test_id", "css"];
+    private static readonly string[] ScopeKeys = ["frame", "shadow"];
+    private static readonly string[] FrameKeys = ["title", "name", "src", "css"];
+    private static readonly string[] WaitKeys = ["url", "network_idle"];
+
+    /// <summary>Every step kind, in the order the guide lists them.</summary>
+    public static readonly IReadOnlyList<string> StepKinds = ["navigate", "click", "fill", "select", "check", "wait_for", "assert_total", "submit"];
+
+    private static string KnownKinds => string.Join(", ", StepKinds);
+
+    /// <summary>Loads <c>NAME.yaml</c> (or <c>.yml</c>) from a recipes folder.</summary>
+    public static Recipe LoadByName(string recipesDirectory, string name)
+    {
+        if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        {
+            throw new RecipeException($"recipe name '{name}' is invalid: use letters, digits, '-' and '_' (the file name without .yaml)");
+        }
+        foreach (var extension in new[] { ".yaml", ".yml" })
+        {
+            var path = Path.Combine(recipesDirectory, name + extension);
+            if (File.Exists(path))
+            {
+                return Load(path);
+            }
+        }
+        throw new RecipeException($"recipe '{name}' not found: no {name}.yaml in {recipesDirectory}");
+    }
+
+    public static Recipe Load(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>Parses recipe text; <paramref name="fileName"/> is used in messages only.</summary>
+    public static Recipe Parse(string yaml, string fileName)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new RecipeException($"{fileName}:{ex.Start.Line}: not valid YAML: {ex.Message}");
+        }
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new RecipeException($"{fileName}:1: a recipe is one YAML mapping with recipe, merchant, steps and outcomes");
+        }
+        var reader = new NodeReader(fileName);
+        reader.CheckKeys(root, "recipe", ["recipe", "merchant", "card_origins", "steps", "outcomes"]);
+
+        var version = reader.RequiredScalar(root, "recipe", "the top level");
+        if (version.Value != "1")
+        {
+            throw reader.Error(version, $"unsupported recipe version '{version.Value}': this worker reads 'recipe: 1'");
+        }
+
+        var merchant = reader.RequiredMapping(root, "merchant", "the top level");
+        reader.CheckKeys(merchant, "merchant", ["name", "url"]);
+        var merchantName = reader.RequiredScalar(merchant, "name", "merchant").Value!;
+        var merchantUrlNode = reader.RequiredScalar(merchant, "url", "merchant");
+        if (!Uri.TryCreate(merchantUrlNode.Value, UriKind.Absolute, out var merchantUri) || merchantUri.Scheme is not ("http" or "https"))
+        {
+            throw reader.Error(merchantUrlNode, "merchant.url must be an absolute http or https URL, e.g. https://shop.example");
+        }
+
+        var cardOrigins = new List<string>();
+        if (root.Children.TryGetValue(new YamlScalarNode("card_origins"), out var originsNode))
+        {
+            if (originsNode is not YamlSequenceNode originsList)
+            {
+                throw reader.Error(originsNode, "card_origins must be a list of origins (e.g. [merchant, https://js.stripe.com])");
+            }
+            foreach (var origin in originsList)
+            {
+                var value = reader.Scalar(origin, "card_origins entry");
+                if (value != "merchant" && !(Uri.TryCreate(value, UriKind.Absolute, out var o) && o.AbsolutePath == "/"))
+                {
+                    throw reader.Error(origin, $"card_origins entry '{value}' must be 'merchant' or an origin like https://js.stripe.com");
+                }
+                cardOrigins.Add(value == "merchant" ? value : new Uri(value).GetLeftPart(UriPartial.Authority));
+            }
+        }
+        if (cardOrigins.Count == 0)
+        {
+            cardOrigins.Add("merchant");
+        }
+
+        var stepsNode = reader.RequiredSequence(root, "steps", "the top level");
+        var steps = new List<RecipeStep>();
+        foreach (var stepNode in stepsNode)
+        {
+            steps.Add(ParseStep(reader, stepNode, steps.Count + 1));
+        }
+        var submits = steps.OfType<SubmitStep>().ToList();
+        if (submits.Count != 1)
+        {
+            throw reader.Error(stepsNode, submits.Count == 0
+                ? "steps have no submit step: exactly one step must be the final 'submit' click"
+                : $"steps have {submits.Count} submit steps (steps {string.Join(", ", submits.Select(s => s.Number))}): exactly one is allowed");
+        }
+        if (steps[^1] is not SubmitStep)
+        {
+            throw reader.Error(stepsNode, $"step {submits[0].Number} (submit) must be the last step: nothing may run after the final click but the outcomes");
+        }
+
+        var outcomesNode = reader.RequiredMapping(root, "outcomes", "the top level");
+        var outcomes = new List<RecipeOutcome>();
+        foreach (var (keyNode, valueNode) in outcomesNode.Children)
+        {
+            var code = reader.Scalar(keyNode, "outcome code");
+            if (!OutcomeCodes.All.Contains(code))
+            {
+                throw reader.Error(keyNode, $"unknown outcome '{code}'; known: {string.Join(", ", OutcomeCodes.All.Order(StringComparer.Ordinal))}");
+            }
+            if (valueNode is not YamlMappingNode outcome)
+            {
+                throw reader.Error(valueNode, $"outcome {code} must be a mapping with 'when' (and optional 'extract')");
+            }
+            reader.CheckKeys(outcome, $"outcome {code}", ["when", "extract"]);
+            var when = reader.Locator(reader.RequiredMapping(outcome, "when", $"outcome {code}"), $"outcome {code}", []);
+            var extract = new Dictionary<string, LocatorSpec>(StringComparer.Ordinal);
+            if (outcome.Children.TryGetValue(new YamlScalarNode("extract"), out var extractNode))
+            {
+                if (extractNode is not YamlMappingNode extractMap)
+                {
+                    throw reader.Error(extractNode, $"outcome {code}: extract must map names (order_number, charged_total) to locators");
+                }
+                foreach (var (nameNode, locatorNode) in extractMap.Children)
+                {
+                    var name = reader.Scalar(nameNode, "extract name");
+                    if (name is not ("order_number" or "charged_total"))
+                    {
+                        throw reader.Error(nameNode, $"outcome {code}: unknown extract '{name}'; known: order_number, charged_total");
+                    }
+                    if (locatorNode is not YamlMappingNode locatorMap)
+                    {
+                        throw reader.Error(locatorNode, $"outcome {code}: extract {name} must be a locator mapping");
+                    }
+                    extract[name] = reader.Locator(locatorMap, $"outcome {code} extract {name}", []);
+                }
+            }
+            outcomes.Add(new RecipeOutcome(code, (int)keyNode.Start.Line, when, extract));
+        }
+        if (!outcomes.Any(o => o.Code == OutcomeCodes.Succeeded))
+        {
+            throw reader.Error(outcomesNode, "outcomes have no 'succeeded' entry: say how the confirmation page is recognised");
+        }
+
+        return new Recipe(Path.GetFileNameWithoutExtension(fileName), fileName, merchantName, merchantUri.GetLeftPart(UriPartial.Authority),
+            cardOrigins, steps, outcomes);
+    }
+
+    private static RecipeStep ParseStep(NodeReader reader, YamlNode node, int number)
+    {
+        var where = $"step {number}";
+        if (node is not YamlMappingNode step)
+        {
+            throw reader.Error(node, $"{where} must be a mapping like '- click: {{ role: button, name: Pay }}'");
+        }
+        var kinds = step.Children.Keys.Select(k => reader.Scalar(k, "step key")).Where(k => k != "timeout").ToList();
+        if (kinds.Count != 1)
+        {
+            throw reader.Error(step, $"{where} must have exactly one action ({KnownKinds}); found {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))}");
+        }
+        var kind = kinds[0];
+        where = $"step {number} ({kind})";
+        TimeSpan? timeout = null;
+        if (step.Children.TryGetValue(new YamlScalarNode("timeout"), out var timeoutNode))
+        {
+            var text = reader.Scalar(timeoutNode, "timeout");
+            timeout = ParseDuration(text) ?? throw reader.Error(timeoutNode, $"{where}: timeout '{text}' must look like 500ms, 10s or 1m (at most 5m)");
+        }
+        var body = step.Children[new YamlScalarNode(kind)];
+        var line = (int)step.Start.Line;
+        switch (kind)
+        {
+            case "navigate":
+                return new NavigateStep(number, line, timeout, reader.Template(body, where, cardAllowed: false));
+            case "click":
+            case "assert_total":
+            case "submit":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator, e.g. {{ role: button, name: Pay now }} or {{ label: Email }}");
+                }
+                var target = reader.Locator(map, where, []);
+                return kind switch
+                {
+                    "click" => new ClickStep(number, line, timeout, target),
+                    "assert_total" => new AssertTotalStep(number, line, timeout, target),
+                    _ => new SubmitStep(number, line, timeout, target),
+                };
+            }
+            case "wait_for":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator ({{ test_id: review }}), a URL ({{ url: \"**/review\" }}) or {{ network_idle: true }}");
+                }
+                var has = WaitKeys.Where(k => map.Children.ContainsKey(new YamlScalarNode(k))).ToList();
+                if (has.Count > 0)
+                {
+                    if (has.Count > 1 || map.Children.Count > 1)
+                    {
+                        throw reader.Error(map, $"{where} waits for one thing: a locator, a url, or network_idle; found {string.Join(", ", map.Children.Keys.Select(k => reader.Scalar(k, "key")))}");
+                    }
+                    var valueNode = map.Children.Values.Single();
+                    if (has[0] == "url")
+                    {
+                        return new WaitForStep(number, line, timeout, null, Url: reader.Literal(valueNode, where, "url"));
+                    }
+                    return reader.Scalar(valueNode, $"{where} network_idle") == "true"
+                        ? new WaitForStep(number, line, timeout, null, NetworkIdle: true)
+                        : throw reader.Error(valueNode, $"{where}: network_idle can only be true");
+                }
+                var hidden = false;
+                if (map.Children.TryGetValue(new YamlScalarNode("state"), out var stateNode))
+                {
+                    var state = reader.Scalar(stateNode, $"{where} state");
+                    hidden = state switch
+                    {
+                        "visible" => false,
+                        "hidden" => true,
+                        _ => throw reader.Error(stateNode, $"{where}: state '{state}' must be visible or hidden"),
+                    };
+                }
+                return new WaitForStep(number, line, timeout, reader.Locator(map, where, ["state"]), Hidden: hidden);
+            }
+            case "select":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator and a value, e.g. {{ label: Country, value: \"${{shipping.country}}\" }}");
+                }
+                var value = map.Children.TryGetValue(new YamlScalarNode("value"), out var valueNode)
+                    ? reader.Template(valueNode, where, cardAllowed: false)
+                    : throw reader.Error(map, $"{where} has no value: add value: (the option's value or its visible text)");
+                return new SelectStep(number, line, timeout, reader.Locator(map, where, ["value"]), value);
+            }
+            case "check":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator, e.g. {{ label: I agree to the terms }}");
+                }
+                var isChecked = true;
+                if (map.Children.TryGetValue(new YamlScalarNode("checked"), out var checkedNode))
+                {
+                    var text = reader.Scalar(checkedNode, $"{where} checked");
+                    isChecked = text switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        _ => throw reader.Error(checkedNode, $"{where}: checked must be true or false"),
+                    };
+                }
+                return new CheckStep(number, line, timeout, reader.Locator(map, where, ["checked"]), isChecked);
+            }
+            case "fill":
+            {
+                if (body is not YamlMappingNode map)
+                {
+                    throw reader.Error(body, $"{where} needs a locator and a value, e.g. {{ label: Email, value: \"${{buyer.email}}\" }}");
+                }
+                var value = map.Children.TryGetValue(new YamlScalarNode("value"), out var valueNode)
+                    ? reader.Template(valueNode, where, cardAllowed: true)
+                    : throw reader.Error(map, $"{where} has no value: add value: \"${{...}}\"");
+                return new FillStep(number, line, timeout, reader.Locator(map, where, ["value"]), value);
+            }
+            default:
+                throw reader.Error(step, $"{where}: unknown action '{kind}'; known: {KnownKinds} (there is no script or eval step)");
+        }
+    }
+
+    internal static TimeSpan? ParseDuration(string text)
+    {
+        TimeSpan? value = null;
+        if (text.EndsWith("ms", StringComparison.Ordinal) && int.TryParse(text[..^2], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+        {
+            value = TimeSpan.FromMilliseconds(ms);
+        }
+        else if (text.EndsWith('s') && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var s))
+        {
+            value = TimeSpan.FromSeconds(s);
+        }
+        else if (text.EndsWith('m') && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var m))
+        {
+            value = TimeSpan.FromMinutes(m);
+        }
+        return value is { } v && v > TimeSpan.Zero && v <= TimeSpan.FromMinutes(5) ? v : null;
+    }
+
+    /// <summary>Reads nodes and turns every problem into a <c>file:line: message</c> error.</summary>
+    private sealed class NodeReader(string fileName)
+    {
+        public RecipeException Error(YamlNode node, string message) => new($"{fileName}:{node.Start.Line}: {message}");
+
+        public string Scalar(YamlNode node, string what) =>
+            node is YamlScalarNode { Value: { } value } ? value : throw Error(node, $"{what} must be a plain value");
+
+        public YamlScalarNode RequiredScalar(YamlMappingNode map, string key, string where) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var node)
+                ? node as YamlScalarNode ?? throw Error(node, $"{key} in {where} must be a plain value")
+                : throw Error(map, $"{where} has no '{key}'");
+
+        public YamlMappingNode RequiredMapping(YamlMappingNode map, string key, string where) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var node)
+                ? node as YamlMappingNode ?? throw Error(node, $"{key} in {where} must be a mapping")
+                : throw Error(map, $"{where} has no '{key}'");
+
+        public YamlSequenceNode RequiredSequence(YamlMappingNode map, string key, string where) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var node)
+                ? node as YamlSequenceNode ?? throw Error(node, $"{key} in {where} must be a list")
+                : throw Error(map, $"{where} has no '{key}'");
+
+        public void CheckKeys(YamlMappingNode map, string where, string[] allowed)
+        {
+            foreach (var key in map.Children.Keys)
+            {
+                var name = Scalar(key, "key");
+                if (!allowed.Contains(name))
+                {
+                    throw Error(key, $"unknown key '{name}' in {where}; allowed: {string.Join(", ", allowed)}");
+                }
+            }
+        }
+
+        public Template Template(YamlNode node, string where, bool cardAllowed)
+        {
+            var text = Scalar(node, $"{where} value");
+            try
+            {
+                return Recipes.Template.Parse(text, cardAllowed);
+            }
+            catch (FormatException ex)
+            {
+                throw Error(node, $"{where}: {ex.Message}");
+            }
+        }
+
+        /// <summary>A locator: exactly one of role/label/text/test_id/css; <c>name</c> only with role.</summary>
+        public LocatorSpec Locator(YamlMappingNode map, string where, string[] extraKeys)
+        {
+            CheckKeys(map, where, [.. LocatorKeys, "name", .. ScopeKeys, .. extraKeys]);
+            var found = LocatorKeys.Where(k => map.Children.ContainsKey(new YamlScalarNode(k))).ToList();
+            if (found.Count != 1)
+            {
+                throw Error(map, $"{where}: a locator needs exactly one of {string.Join(", ", LocatorKeys)}; found {(found.Count == 0 ? "none" : string.Join(", ", found))}");
+            }
+            string? Get(YamlMappingNode from, string key) =>
+                from.Children.TryGetValue(new YamlScalarNode(key), out var node) ? Literal(node, where, key) : null;
+            var name = Get(map, "name");
+            if (name is not null && found[0] != "role")
+            {
+                throw Error(map, $"{where}: 'name' goes with 'role' only (e.g. {{ role: button, name: Pay now }})");
+            }
+            var frames = new List<FrameSpec>();
+            if (map.Children.TryGetValue(new YamlScalarNode("frame"), out var frameNode))
+            {
+                IEnumerable<YamlNode> path = frameNode is YamlSequenceNode list ? list.Children : [frameNode];
+                foreach (var entry in path)
+                {
+                    if (entry is not YamlMappingNode frameMap)
+                    {
+                        throw Error(entry, $"{where}: frame must be {{ title: ... }}, {{ name: ... }}, {{ src: ... }} or {{ css: ... }}, or a list of them (outermost first)");
+                    }
+                    CheckKeys(frameMap, $"{where} frame", FrameKeys);
+                    var frameKeys = FrameKeys.Where(k => frameMap.Children.ContainsKey(new YamlScalarNode(k))).ToList();
+                    if (frameKeys.Count != 1)
+                    {
+                        throw Error(frameMap, $"{where}: a frame is found by exactly one of {string.Join(", ", FrameKeys)}; found {(frameKeys.Count == 0 ? "none" : string.Join(", ", frameKeys))}");
+                    }
+                    frames.Add(new FrameSpec(Get(frameMap, "title"), Get(frameMap, "name"), Get(frameMap, "src"), Get(frameMap, "css")));
+                }
+                if (frames.Count == 0)
+                {
+                    throw Error(frameNode, $"{where}: frame is an empty list; leave it out to search the page itself");
+                }
+            }
+            return new LocatorSpec(Get(map, "role"), name, Get(map, "label"), Get(map, "text"), Get(map, "test_id"), Get(map, "css"))
+            {
+                Frames = frames,
+                Shadow = Get(map, "shadow"),
+            };
+        }
+
+        /// <summary>
+        /// A literal scalar. Locators, frames and URLs to wait for never carry placeholders: a card value must not
+        /// become part of a selector, text match or URL.
+        /// </summary>
+        public string Literal(YamlNode node, string where, string key)
+        {
+            var value = Scalar(node, $"{where} {key}");
+            if (value.Contains("${", StringComparison.Ordinal))
+            {
+                try
+                {
+                    Recipes.Template.Parse(value, cardAllowed: false);
+                }
+                catch (FormatException ex)
+                {
+                    throw Error(node, $"{where} {key}: {ex.Message}");
+                }
+                throw Error(node, $"{where} {key}: this is literal text; placeholders are allowed only in navigate, fill and select values");
+            }
+            if (value.Length == 0)
+            {
+                throw Error(node, $"{where} {key}: must not be empty");
+            }
+            return value;
+        }
+    }
+}
