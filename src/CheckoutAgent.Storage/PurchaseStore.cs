@@ -20,8 +20,7 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
 
     internal static JsonSerializerOptions Json => PurchaseJson.Options;
 
-    /// <summary>Statuses that send a webhook to the purchase's callback URL.</summary>
-    private static bool Notifies(string status) => status == PurchaseStatus.AwaitingApproval || PurchaseStatus.IsTerminal(status);
+    private static bool Notifies(string status) => PurchaseStateMachine.Notifies(status);
 
     private const string Columns = "id, status, recipe, request_json, spend_request_id, outcome_json, created_at, updated_at, agent_id, schedule_id";
 
@@ -97,69 +96,43 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
     {
         if (intake.Agent is { } owner && intake.IdempotencyKey is { } key)
         {
-            await using var find = Command(connection, transaction,
-                "SELECT request_hash, purchase_id, status_code, response_json FROM idempotency_keys WHERE agent_id = @agent AND key = @key");
-            find.Parameters.AddWithValue("@agent", owner.Id);
-            find.Parameters.AddWithValue("@key", key);
-            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            var earlier = await FindKeyAsync(connection, transaction, owner.Id, key, cancellationToken);
+            if (IntakeDecision.Repeat(earlier, intake.RequestHash) is { } repeated)
             {
-                return new IntakeWrite(reader.GetString(0) == intake.RequestHash
-                    ? new IntakeResult(IntakeDisposition.Replayed, reader.GetString(1), reader.GetInt32(2), reader.GetString(3), null)
-                    : new IntakeResult(IntakeDisposition.KeyReused, reader.GetString(1), 409, "", null), null, [], false);
+                return new IntakeWrite(repeated, null, [], false);
             }
         }
 
         var paused = await AgentStore.IsPausedAsync(connection, transaction, cancellationToken);
-        var policy = intake.Agent?.Policy ?? new AgentPolicy();
         var (today, month) = intake.Agent is null ? (0L, 0L) : await SpentAsync(connection, transaction, intake.Agent.Id, request.Currency, now, cancellationToken);
-        var decision = PolicyEvaluator.Evaluate(new PolicyInput(policy, paused, request.Amount, request.Currency, intake.MerchantHost, today, month));
-
-        var id = ObjectIds.New("pur_", 20);
-        var status = decision.Allowed ? PurchaseStatus.Queued : PurchaseStatus.Failed;
-        var outcome = decision.Allowed ? null : new PurchaseOutcome
-        {
-            PurchaseId = id, Status = PurchaseStatus.Failed, Code = FailureCodes.PolicyRefused,
-            Message = $"{decision.Rule}: {decision.Reason}", Amount = request.Amount, Currency = request.Currency,
-        };
+        var decided = IntakeDecision.Decide(request, intake, new IntakeFacts(paused, today, month), ObjectIds.New("pur_", 20), now);
+        var record = decided.Record;
         await using (var insert = Command(connection, transaction, """
             INSERT INTO purchases (id, created_at, updated_at, status, recipe, request_json, outcome_json, agent_id, schedule_id, amount, currency, merchant_host)
             VALUES (@id, @now, @now, @status, @recipe, @request, @outcome, @agent, @schedule, @amount, @currency, @host)
             """))
         {
-            insert.Parameters.AddWithValue("@id", id);
+            insert.Parameters.AddWithValue("@id", record.Id);
             insert.Parameters.AddWithValue("@now", Format(now));
-            insert.Parameters.AddWithValue("@status", status);
+            insert.Parameters.AddWithValue("@status", record.Status);
             insert.Parameters.AddWithValue("@recipe", request.Recipe);
             insert.Parameters.AddWithValue("@request", JsonSerializer.Serialize(request, Json));
-            insert.Parameters.AddWithValue("@outcome", outcome is null ? DBNull.Value : JsonSerializer.Serialize(outcome, Json));
-            insert.Parameters.AddWithValue("@agent", (object?)intake.Agent?.Id ?? DBNull.Value);
-            insert.Parameters.AddWithValue("@schedule", (object?)intake.ScheduleId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("@outcome", record.Outcome is null ? DBNull.Value : JsonSerializer.Serialize(record.Outcome, Json));
+            insert.Parameters.AddWithValue("@agent", (object?)record.AgentId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("@schedule", (object?)record.ScheduleId ?? DBNull.Value);
             insert.Parameters.AddWithValue("@amount", request.Amount);
             insert.Parameters.AddWithValue("@currency", request.Currency);
             insert.Parameters.AddWithValue("@host", intake.MerchantHost);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
-        var source = intake.ScheduleId is { } schedule ? $" by schedule {schedule}" : intake.Agent is { } a ? $" by agent {a.Name}" : "";
-        var events = new List<PurchaseEvent>
-        {
-            new(id, now, "queued", $"{request.Items.Sum(i => i.Quantity)} item(s), {Money.Format(request.Amount, request.Currency)} via recipe '{request.Recipe}'{source}"),
-            new(id, now, "policy", decision.Allowed ? $"allowed: {decision.Reason}" : $"refused ({decision.Rule}): {decision.Reason}; Link was not asked"),
-        };
-        if (!decision.Allowed)
-        {
-            events.Add(new(id, now, PurchaseStatus.Failed, $"{FailureCodes.PolicyRefused}: {outcome!.Message}"));
-        }
-        foreach (var entry in events)
+        foreach (var entry in decided.Events)
         {
             await InsertEventAsync(connection, transaction, entry, cancellationToken);
         }
-        var record = new PurchaseRecord(id, status, request.Recipe, request, null, outcome, now, now, intake.Agent?.Id, intake.ScheduleId);
-        if (!decision.Allowed)
+        if (decided.QueueWebhook)
         {
             await QueueWebhookAsync(connection, transaction, record, cancellationToken);
         }
-        var response = JsonSerializer.Serialize(PurchaseView.From(record, events), Json);
         if (intake.Agent is { } agent && intake.IdempotencyKey is { } newKey)
         {
             await using var remember = Command(connection, transaction, """
@@ -169,21 +142,32 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
             remember.Parameters.AddWithValue("@agent", agent.Id);
             remember.Parameters.AddWithValue("@key", newKey);
             remember.Parameters.AddWithValue("@hash", intake.RequestHash ?? "");
-            remember.Parameters.AddWithValue("@purchase", id);
-            remember.Parameters.AddWithValue("@response", response);
+            remember.Parameters.AddWithValue("@purchase", record.Id);
+            remember.Parameters.AddWithValue("@response", decided.ResponseJson);
             remember.Parameters.AddWithValue("@now", Format(now));
             await remember.ExecuteNonQueryAsync(cancellationToken);
         }
-        return new IntakeWrite(new IntakeResult(IntakeDisposition.Created, id, 201, response, decision), null, events,
-            !decision.Allowed && request.CallbackUrl is not null);
+        return new IntakeWrite(new IntakeResult(IntakeDisposition.Created, record.Id, 201, decided.ResponseJson, decided.Decision), null,
+            decided.Events, decided.QueueWebhook);
+    }
+
+    private static async Task<StoredIntake?> FindKeyAsync(SqliteConnection connection, SqliteTransaction transaction, string agentId, string key,
+        CancellationToken cancellationToken)
+    {
+        await using var find = Command(connection, transaction,
+            "SELECT request_hash, purchase_id, status_code, response_json FROM idempotency_keys WHERE agent_id = @agent AND key = @key");
+        find.Parameters.AddWithValue("@agent", agentId);
+        find.Parameters.AddWithValue("@key", key);
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new StoredIntake(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3))
+            : null;
     }
 
     private static async Task<(long Today, long Month)> SpentAsync(SqliteConnection connection, SqliteTransaction transaction, string agentId,
         string currency, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var utc = now.UtcDateTime;
-        var day = new DateTimeOffset(utc.Date, TimeSpan.Zero);
-        var month = new DateTimeOffset(new DateTime(utc.Year, utc.Month, 1, 0, 0, 0, DateTimeKind.Utc));
+        var (day, month) = IntakeDecision.BudgetWindows(now);
         await using var command = Command(connection, transaction, """
             SELECT COALESCE(SUM(CASE WHEN created_at >= @day THEN amount END), 0), COALESCE(SUM(amount), 0)
             FROM purchases
@@ -304,13 +288,9 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
         {
             return new(CancelDisposition.NotFound, null);
         }
-        if (PurchaseStatus.IsTerminal(purchase.Status))
+        if (PurchaseStateMachine.Cancel(purchase.Status) is var found and not CancelDisposition.Canceled)
         {
-            return new(CancelDisposition.AlreadyEnded, purchase);
-        }
-        if (purchase.Status == PurchaseStatus.Submitting)
-        {
-            return new(CancelDisposition.Submitting, purchase);
+            return new(found, purchase);
         }
         var outcome = new PurchaseOutcome
         {
@@ -339,7 +319,7 @@ public sealed class PurchaseStore(CheckoutDatabase database, TimeProvider time)
         {
             var current = await GetAsync(connection, transaction, entry.PurchaseId, cancellationToken)
                 ?? throw new InvalidOperationException($"Purchase {entry.PurchaseId} does not exist.");
-            if (PurchaseStatus.IsTerminal(current.Status) || (status == PurchaseStatus.Submitting && current.Status != PurchaseStatus.CheckingOut))
+            if (!PurchaseStateMachine.CanMove(current.Status, status))
             {
                 return false;
             }

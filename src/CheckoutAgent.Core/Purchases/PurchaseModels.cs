@@ -79,6 +79,8 @@ public static class FailureCodes
     /// <summary>The owner's policy refused it (limit, budget, merchant or pause); Link was never asked.</summary>
     public const string PolicyRefused = "policy_refused";
     public const string WalletDetailsUnavailable = "wallet_details_unavailable";
+    /// <summary>The worker hit an unexpected error before the final click; the log holds the details under the purchase id.</summary>
+    public const string InternalError = "internal_error";
 
     public static string StepFailed(int step) => $"step_failed:{step}";
 }

@@ -42,7 +42,8 @@ public sealed class PurchasePipeline(
             Log.PurchaseMissing(logger, purchaseId);
             return;
         }
-        if (PurchaseStatus.IsTerminal(purchase.Status))
+        var start = PurchaseStateMachine.Start(purchase.Status);
+        if (start == RunStart.Nothing)
         {
             return;
         }
@@ -59,7 +60,7 @@ public sealed class PurchasePipeline(
             SpendRequestId = purchase.SpendRequestId,
         };
 
-        if (purchase.Status == PurchaseStatus.Submitting)
+        if (start == RunStart.EndOutcomeUnknown)
         {
             // The final click may have happened before the crash. Clicking again could buy twice: a person decides.
             await EndAsync(outcome with
@@ -138,7 +139,7 @@ public sealed class PurchasePipeline(
             {
                 await EndAsync(outcome with
                 {
-                    Code = ex.Code == "INVALID_REQUEST" ? FailureCodes.InvalidRequest : FailureCodes.LinkError,
+                    Code = PurchaseStateMachine.SpendRequestRefused(ex.Code),
                     Message = $"Link refused the spend request ({ex.Code}): {ex.Message}",
                 }, false, cancellationToken);
                 return;
@@ -183,14 +184,7 @@ public sealed class PurchasePipeline(
                 true, cancellationToken);
             return;
         }
-        var approvalCode = approved.Status switch
-        {
-            SpendRequestStatus.Approved => null,
-            SpendRequestStatus.Denied => FailureCodes.ApprovalDenied,
-            SpendRequestStatus.Expired => FailureCodes.ApprovalExpired,
-            SpendRequestStatus.Canceled => FailureCodes.Canceled,
-            _ => FailureCodes.LinkError,
-        };
+        var approvalCode = PurchaseStateMachine.ApprovalFailure(approved.Status);
         if (approvalCode is not null)
         {
             await EndAsync(outcome with { Code = approvalCode, Message = $"spend request {spendRequestId} ended {approved.Status.ToWire()}" },
@@ -276,23 +270,18 @@ public sealed class PurchasePipeline(
         }
         timings.AddRange(result.Timings);
 
-        var status = result.Code switch
-        {
-            OutcomeCodes.Succeeded => PurchaseStatus.Succeeded,
-            FailureCodes.OutcomeUnknown => PurchaseStatus.OutcomeUnknown,
-            _ => PurchaseStatus.Failed,
-        };
+        var end = PurchaseStateMachine.Finished(result.Code, result.Submitted);
         await EndAsync(outcome with
         {
-            Status = status,
-            Code = status == PurchaseStatus.Succeeded ? null : result.Code,
+            Status = end.Status,
+            Code = end.Code,
             Message = result.Message,
             OrderNumber = result.OrderNumber,
             ChargedTotal = result.ChargedTotal,
             ScreenshotPath = result.ScreenshotPath,
             Page = result.PageState,
             Timings = timings,
-        }, cancelSpendRequest: !result.Submitted, cancellationToken);
+        }, end.CancelSpendRequest, cancellationToken);
     }
 
     /// <summary>
@@ -306,18 +295,18 @@ public sealed class PurchasePipeline(
         {
             return;
         }
-        var unknown = purchase.Status == PurchaseStatus.Submitting;
+        var end = PurchaseStateMachine.Crashed(purchase.Status);
         await EndAsync(new PurchaseOutcome
         {
             PurchaseId = purchaseId,
-            Status = unknown ? PurchaseStatus.OutcomeUnknown : PurchaseStatus.Failed,
-            Code = unknown ? FailureCodes.OutcomeUnknown : "internal_error",
+            Status = end.Status,
+            Code = end.Code,
             // The type only: an exception's text is not ours to vouch for.
             Message = $"the worker hit an unexpected {exception.GetType().Name}; see the log for the purchase id",
             Amount = purchase.Request.Amount,
             Currency = purchase.Request.Currency,
             SpendRequestId = purchase.SpendRequestId,
-        }, cancelSpendRequest: !unknown, cancellationToken);
+        }, end.CancelSpendRequest, cancellationToken);
     }
 
     private async Task EndAsync(PurchaseOutcome outcome, bool cancelSpendRequest, CancellationToken cancellationToken)

@@ -1,4 +1,4 @@
-using CheckoutAgent.Worker.Purchases;
+using CheckoutAgent.Core.Purchases;
 
 namespace CheckoutAgent.Tests.Purchases;
 

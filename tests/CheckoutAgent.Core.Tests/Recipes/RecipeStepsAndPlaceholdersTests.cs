@@ -1,4 +1,4 @@
-using CheckoutAgent.Worker.Recipes;
+using CheckoutAgent.Core.Recipes;
 
 namespace CheckoutAgent.Tests.Recipes;
 
