@@ -1,6 +1,7 @@
 namespace CheckoutAgent.Core.Recipes;
 
 /// <summary>A merchant's checkout, as loaded and checked from <c>recipes/NAME.yaml</c>.</summary>
+/// <param name="Steps">The top-level steps; an <see cref="IfStep"/> holds its own.</param>
 public sealed record Recipe(
     string Name,
     string FilePath,
@@ -8,7 +9,38 @@ public sealed record Recipe(
     string MerchantUrl,
     IReadOnlyList<string> CardOrigins,
     IReadOnlyList<RecipeStep> Steps,
-    IReadOnlyList<RecipeOutcome> Outcomes);
+    IReadOnlyList<RecipeOutcome> Outcomes)
+{
+    /// <value>Origins whose documents may receive the merchant account's username, password and code. Default <c>[merchant]</c>.</value>
+    public IReadOnlyList<string> AccountOrigins { get; init; } = ["merchant"];
+
+    /// <value>Pop-ups clicked away whenever they show during any step (cookie walls, newsletter modals). Default none.</value>
+    public IReadOnlyList<LocatorSpec> Dismiss { get; init; } = [];
+
+    /// <value>Every step, nested ones included, in document order (the order of their numbers).</value>
+    public IReadOnlyList<RecipeStep> AllSteps => [.. Flatten(Steps)];
+
+    /// <value>How many numbered steps the recipe has, nested ones included.</value>
+    public int StepCount => AllSteps.Count;
+
+    /// <value>True when some step types an <c>${account.*}</c> value: a purchase needs the owner's account at the shop.</value>
+    public bool UsesAccount => AllSteps.Any(s => s is FillStep { Value.AccountField: not null });
+
+    private static IEnumerable<RecipeStep> Flatten(IEnumerable<RecipeStep> steps)
+    {
+        foreach (var step in steps)
+        {
+            yield return step;
+            if (step is IfStep branch)
+            {
+                foreach (var inner in Flatten(branch.Then).Concat(Flatten(branch.Else)))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}
 
 /// <summary>
 /// How a step finds its element: exactly one strategy (role may carry a name), optionally scoped to an iframe
@@ -60,6 +92,15 @@ public abstract record RecipeStep(int Number, int Line, TimeSpan? Timeout)
 {
     public abstract string Kind { get; }
 
+    /// <value>
+    /// Skipped when its element does not show within its (short) timeout: a pop-up or notice that comes on some visits
+    /// only. Never on a card or account step, never on submit.
+    /// </value>
+    public bool Optional { get; init; }
+
+    /// <value>True when the step types or selects a card or account value.</value>
+    public virtual bool TypesSecret => false;
+
     /// <summary>A description with no values in it: never the text typed.</summary>
     public abstract string Describe();
 }
@@ -83,13 +124,24 @@ public sealed record FillStep(int Number, int Line, TimeSpan? Timeout, LocatorSp
     /// <summary>True when the value is a card placeholder: the step types a secret.</summary>
     public bool IsCardField => Value.CardField is not null;
 
-    public override string Describe() => $"fill {Target} with {Value.Source}";
+    /// <value>Typed key by key (<c>mode: keys</c>) for fields that only react to key presses, such as masked inputs.</value>
+    public bool Keys { get; init; }
+
+    public override bool TypesSecret => Value.IsSecret;
+
+    public override string Describe() => $"fill {Target} with {Value.Source}{(Keys ? " (key by key)" : "")}";
 }
 
 /// <summary>Chooses an option of a <c>select</c> element by its value or its visible label.</summary>
 public sealed record SelectStep(int Number, int Line, TimeSpan? Timeout, LocatorSpec Target, Template Value) : RecipeStep(Number, Line, Timeout)
 {
     public override string Kind => "select";
+
+    /// <summary>True for <c>${card.exp_month}</c> / <c>${card.exp_year}</c>: the option is matched to the card, numerically.</summary>
+    public bool IsCardField => Value.CardField is not null;
+
+    public override bool TypesSecret => Value.IsSecret;
+
     public override string Describe() => $"select {Value.Source} in {Target}";
 }
 
@@ -117,6 +169,18 @@ public sealed record AssertTotalStep(int Number, int Line, TimeSpan? Timeout, Lo
 {
     public override string Kind => "assert_total";
     public override string Describe() => $"assert total {Target}";
+}
+
+/// <summary>
+/// Runs <see cref="Then"/> when <see cref="Visible"/> shows (e.g. the sign-in form of a shop that does not know us yet),
+/// else <see cref="Else"/>. Decided as soon as the element shows, or as soon as the element the following step needs
+/// shows instead, or when the step's timeout passes. Never holds the submit step.
+/// </summary>
+public sealed record IfStep(int Number, int Line, TimeSpan? Timeout, LocatorSpec Visible, IReadOnlyList<RecipeStep> Then,
+    IReadOnlyList<RecipeStep> Else) : RecipeStep(Number, Line, Timeout)
+{
+    public override string Kind => "if";
+    public override string Describe() => $"if {Visible} shows ({Then.Count} step(s), else {Else.Count})";
 }
 
 /// <summary>The one irreversible click.</summary>

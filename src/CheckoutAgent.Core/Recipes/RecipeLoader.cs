@@ -65,7 +65,7 @@ public static class RecipeLoader
             throw new RecipeException($"{fileName}:1: a recipe is one YAML mapping with recipe, merchant, steps and outcomes");
         }
         var reader = new NodeReader(fileName);
-        reader.CheckKeys(root, "recipe", ["recipe", "merchant", "card_origins", "steps", "outcomes"]);
+        reader.CheckKeys(root, "recipe", ["recipe", "merchant", "card_origins", "account_origins", "dismiss", "steps", "outcomes"]);
 
         var version = reader.RequiredScalar(root, "recipe", "the top level");
         if (version.Value != "1")
@@ -82,34 +82,27 @@ public static class RecipeLoader
             throw reader.Error(merchantUrlNode, "merchant.url must be an absolute http or https URL, e.g. https://shop.example");
         }
 
-        var cardOrigins = new List<string>();
-        if (root.Children.TryGetValue(new YamlScalarNode("card_origins"), out var originsNode))
+        var cardOrigins = Origins(reader, root, "card_origins", "card");
+        var accountOrigins = Origins(reader, root, "account_origins", "account");
+
+        var dismiss = new List<LocatorSpec>();
+        if (root.Children.TryGetValue(new YamlScalarNode("dismiss"), out var dismissNode))
         {
-            if (originsNode is not YamlSequenceNode originsList)
+            if (dismissNode is not YamlSequenceNode dismissList || dismissList.Children.Count == 0)
             {
-                throw reader.Error(originsNode, "card_origins must be a list of origins (e.g. [merchant, https://js.stripe.com])");
+                throw reader.Error(dismissNode, "dismiss must be a list of locators, e.g. [{ role: button, name: Accept all }, { role: button, name: No thanks }]");
             }
-            foreach (var origin in originsList)
+            foreach (var entry in dismissList)
             {
-                var value = reader.Scalar(origin, "card_origins entry");
-                if (value != "merchant" && !(Uri.TryCreate(value, UriKind.Absolute, out var o) && o.AbsolutePath == "/"))
-                {
-                    throw reader.Error(origin, $"card_origins entry '{value}' must be 'merchant' or an origin like https://js.stripe.com");
-                }
-                cardOrigins.Add(value == "merchant" ? value : new Uri(value).GetLeftPart(UriPartial.Authority));
+                dismiss.Add(entry is YamlMappingNode map
+                    ? reader.Locator(map, "dismiss entry", [])
+                    : throw reader.Error(entry, "a dismiss entry is a locator, e.g. { role: button, name: Accept all }"));
             }
-        }
-        if (cardOrigins.Count == 0)
-        {
-            cardOrigins.Add("merchant");
         }
 
         var stepsNode = reader.RequiredSequence(root, "steps", "the top level");
-        var steps = new List<RecipeStep>();
-        foreach (var stepNode in stepsNode)
-        {
-            steps.Add(ParseStep(reader, stepNode, steps.Count + 1));
-        }
+        var counter = new StepCounter();
+        var steps = ParseSteps(reader, stepsNode, counter, inBranch: false);
         var submits = steps.OfType<SubmitStep>().ToList();
         if (submits.Count != 1)
         {
@@ -166,17 +159,112 @@ public static class RecipeLoader
         }
 
         return new Recipe(Path.GetFileNameWithoutExtension(fileName), fileName, merchantName, merchantUri.GetLeftPart(UriPartial.Authority),
-            cardOrigins, steps, outcomes);
+            cardOrigins, steps, outcomes)
+        {
+            AccountOrigins = accountOrigins,
+            Dismiss = dismiss,
+        };
     }
 
-    private static RecipeStep ParseStep(NodeReader reader, YamlNode node, int number)
+    private static List<string> Origins(NodeReader reader, YamlMappingNode root, string key, string what)
     {
+        var origins = new List<string>();
+        if (root.Children.TryGetValue(new YamlScalarNode(key), out var originsNode))
+        {
+            if (originsNode is not YamlSequenceNode originsList)
+            {
+                throw reader.Error(originsNode, $"{key} must be a list of origins (e.g. [merchant, https://accounts.shop.example])");
+            }
+            foreach (var origin in originsList)
+            {
+                var value = reader.Scalar(origin, $"{key} entry");
+                if (value != "merchant" && !(Uri.TryCreate(value, UriKind.Absolute, out var o) && o.AbsolutePath == "/"))
+                {
+                    throw reader.Error(origin, $"{key} entry '{value}' must be 'merchant' or an origin like https://js.stripe.com ({what} values go only to these documents)");
+                }
+                origins.Add(value == "merchant" ? value : new Uri(value).GetLeftPart(UriPartial.Authority));
+            }
+        }
+        if (origins.Count == 0)
+        {
+            origins.Add("merchant");
+        }
+        return origins;
+    }
+
+    /// <summary>Numbers steps depth-first, in document order, as people count them and as failure codes name them.</summary>
+    private sealed class StepCounter
+    {
+        public int Next() => ++_last;
+        private int _last;
+    }
+
+    private static List<RecipeStep> ParseSteps(NodeReader reader, YamlSequenceNode list, StepCounter counter, bool inBranch)
+    {
+        var steps = new List<RecipeStep>();
+        foreach (var stepNode in list)
+        {
+            var step = ParseStep(reader, stepNode, counter);
+            if (step is SubmitStep && inBranch)
+            {
+                throw reader.Error(stepNode, $"step {step.Number} (submit) is inside an if: the final click is never conditional; move it to the end of the top-level steps");
+            }
+            steps.Add(step);
+        }
+        return steps;
+    }
+
+    private static RecipeStep ParseStep(NodeReader reader, YamlNode node, StepCounter counter)
+    {
+        var number = counter.Next();
         var where = $"step {number}";
         if (node is not YamlMappingNode step)
         {
             throw reader.Error(node, $"{where} must be a mapping like '- click: {{ role: button, name: Pay }}'");
         }
-        var kinds = step.Children.Keys.Select(k => reader.Scalar(k, "step key")).Where(k => k != "timeout").ToList();
+        var parsed = ParseAction(reader, step, number, counter);
+        if (step.Children.TryGetValue(new YamlScalarNode("optional"), out var optionalNode))
+        {
+            var text = reader.Scalar(optionalNode, $"step {number} optional");
+            var optional = text switch
+            {
+                "true" => true,
+                "false" => false,
+                _ => throw reader.Error(optionalNode, $"step {number} ({parsed.Kind}): optional must be true or false"),
+            };
+            if (optional && parsed is SubmitStep)
+            {
+                throw reader.Error(optionalNode, $"step {number} (submit) cannot be optional: the final click always happens exactly once, or the run fails");
+            }
+            if (optional && parsed.TypesSecret)
+            {
+                throw reader.Error(optionalNode, $"step {number} ({parsed.Kind}) types a card or account value and cannot be optional: a secret that is not typed must fail the run; put sign-in steps inside an if instead");
+            }
+            if (optional && parsed is IfStep)
+            {
+                throw reader.Error(optionalNode, $"step {number} (if) is already conditional: leave optional out");
+            }
+            parsed = parsed with { Optional = optional };
+        }
+        return parsed;
+    }
+
+    private static RecipeStep ParseAction(NodeReader reader, YamlMappingNode step, int number, StepCounter counter)
+    {
+        var where = $"step {number}";
+        var keys = step.Children.Keys.Select(k => reader.Scalar(k, "step key")).ToList();
+        if (keys.Contains("if"))
+        {
+            return ParseIf(reader, step, number, counter, keys);
+        }
+        foreach (var branchKey in new[] { "steps", "else" })
+        {
+            if (keys.Contains(branchKey))
+            {
+                throw reader.Error(step, $"{where}: '{branchKey}' belongs to an if step (- if: {{ visible: LOCATOR }} with steps: [...] and optional else: [...])");
+            }
+        }
+        var kinds = keys.Where(k => k is not ("timeout" or "optional")).ToList();
         if (kinds.Count != 1)
         {
             throw reader.Error(step, $"{where} must have exactly one action ({KnownKinds}); found {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))}");
@@ -194,7 +282,7 @@ public static class RecipeLoader
         switch (kind)
         {
             case "navigate":
-                return new NavigateStep(number, line, timeout, reader.Template(body, where, cardAllowed: false));
+                return new NavigateStep(number, line, timeout, reader.Template(body, where, TemplateUse.Text));
             case "click":
             case "assert_total":
             case "submit":
@@ -253,7 +341,7 @@ public static class RecipeLoader
                     throw reader.Error(body, $"{where} needs a locator and a value, e.g. {{ label: Country, value: \"${{shipping.country}}\" }}");
                 }
                 var value = map.Children.TryGetValue(new YamlScalarNode("value"), out var valueNode)
-                    ? reader.Template(valueNode, where, cardAllowed: false)
+                    ? reader.Template(valueNode, where, TemplateUse.Select)
                     : throw reader.Error(map, $"{where} has no value: add value: (the option's value or its visible text)");
                 return new SelectStep(number, line, timeout, reader.Locator(map, where, ["value"]), value);
             }
@@ -283,13 +371,65 @@ public static class RecipeLoader
                     throw reader.Error(body, $"{where} needs a locator and a value, e.g. {{ label: Email, value: \"${{buyer.email}}\" }}");
                 }
                 var value = map.Children.TryGetValue(new YamlScalarNode("value"), out var valueNode)
-                    ? reader.Template(valueNode, where, cardAllowed: true)
+                    ? reader.Template(valueNode, where, TemplateUse.Fill)
                     : throw reader.Error(map, $"{where} has no value: add value: \"${{...}}\"");
-                return new FillStep(number, line, timeout, reader.Locator(map, where, ["value"]), value);
+                var byKeys = false;
+                if (map.Children.TryGetValue(new YamlScalarNode("mode"), out var modeNode))
+                {
+                    var mode = reader.Scalar(modeNode, $"{where} mode");
+                    byKeys = mode switch
+                    {
+                        "fill" => false,
+                        "keys" => true,
+                        _ => throw reader.Error(modeNode, $"{where}: mode '{mode}' must be fill (set the value at once, the default) or keys (type key by key, for masked inputs)"),
+                    };
+                }
+                return new FillStep(number, line, timeout, reader.Locator(map, where, ["value", "mode"]), value) { Keys = byKeys };
             }
             default:
                 throw reader.Error(step, $"{where}: unknown action '{kind}'; known: {KnownKinds} (there is no script or eval step)");
         }
+    }
+
+    private static IfStep ParseIf(NodeReader reader, YamlMappingNode step, int number, StepCounter counter, List<string> keys)
+    {
+        var where = $"step {number} (if)";
+        foreach (var key in keys)
+        {
+            if (key is not ("if" or "steps" or "else" or "timeout"))
+            {
+                throw reader.Error(step, $"{where}: unknown key '{key}' beside if; allowed: if, steps, else, timeout");
+            }
+        }
+        var condition = step.Children[new YamlScalarNode("if")];
+        if (condition is not YamlMappingNode conditionMap || conditionMap.Children.Count != 1
+            || !conditionMap.Children.TryGetValue(new YamlScalarNode("visible"), out var visibleNode) || visibleNode is not YamlMappingNode visibleMap)
+        {
+            throw reader.Error(condition, $"{where}: the condition is {{ visible: LOCATOR }}, e.g. if: {{ visible: {{ label: Password }} }}");
+        }
+        var visible = reader.Locator(visibleMap, $"{where} visible", []);
+        TimeSpan? timeout = null;
+        if (step.Children.TryGetValue(new YamlScalarNode("timeout"), out var timeoutNode))
+        {
+            var text = reader.Scalar(timeoutNode, "timeout");
+            timeout = ParseDuration(text) ?? throw reader.Error(timeoutNode, $"{where}: timeout '{text}' must look like 500ms, 10s or 1m (at most 5m)");
+        }
+        var thenNode = step.Children.TryGetValue(new YamlScalarNode("steps"), out var t) ? t : throw reader.Error(step, $"{where} has no steps: add steps: [...] to run when the element shows");
+        if (thenNode is not YamlSequenceNode thenList || thenList.Children.Count == 0)
+        {
+            throw reader.Error(thenNode, $"{where}: steps must be a non-empty list of steps");
+        }
+        var then = ParseSteps(reader, thenList, counter, inBranch: true);
+        IReadOnlyList<RecipeStep> otherwise = [];
+        if (step.Children.TryGetValue(new YamlScalarNode("else"), out var elseNode))
+        {
+            if (elseNode is not YamlSequenceNode elseList || elseList.Children.Count == 0)
+            {
+                throw reader.Error(elseNode, $"{where}: else must be a non-empty list of steps (or left out)");
+            }
+            otherwise = ParseSteps(reader, elseList, counter, inBranch: true);
+        }
+        return new IfStep(number, (int)step.Start.Line, timeout, visible, then, otherwise);
     }
 
     internal static TimeSpan? ParseDuration(string text)
@@ -345,12 +485,12 @@ public static class RecipeLoader
             }
         }
 
-        public Template Template(YamlNode node, string where, bool cardAllowed)
+        public Template Template(YamlNode node, string where, TemplateUse use)
         {
             var text = Scalar(node, $"{where} value");
             try
             {
-                return Recipes.Template.Parse(text, cardAllowed);
+                return Recipes.Template.Parse(text, use);
             }
             catch (FormatException ex)
             {
