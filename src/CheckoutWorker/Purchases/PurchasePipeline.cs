@@ -246,7 +246,8 @@ public sealed class PurchasePipeline(
                     report =>
                     {
                         Log.StepCompleted(logger, report.Step.Number, report.StepCount, report.Step.Kind, report.Milliseconds);
-                        return store.AppendAsync(purchaseId, "step", $"step {report.Step.Number}/{report.StepCount} {report.Step.Describe()}",
+                        return store.AppendAsync(purchaseId, "step",
+                            $"step {report.Step.Number}/{report.StepCount} {report.Step.Describe()}{(report.Note is null ? "" : $": {report.Note}")}",
                             cancellationToken, report.Milliseconds);
                     },
                     cancellationToken);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using CheckoutAgent.Link.Cards;
+using CheckoutAgent.Worker.Accounts;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
@@ -26,6 +27,9 @@ public sealed record RecipeRun(
 
     /// <value>False: read the page's total at <c>assert_total</c> but do not compare it (a dry run with no amount given).</value>
     public bool CompareTotal { get; init; } = true;
+
+    /// <value>The owner's account at this shop, for <c>${account.*}</c> steps; null when the recipe types none.</value>
+    public AccountSecret? Account { get; init; }
 }
 
 /// <summary>A finished step, reported as it happens. <see cref="Note"/> says what the step read, when it read something.</summary>
@@ -50,17 +54,33 @@ public sealed record RecipeRunResult(
 /// Outcome signals other than <c>succeeded</c> are watched before the final click too: a captcha wall or an
 /// out-of-stock notice ends the run with its code instead of a step timing out.
 /// </summary>
-public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOptions<RecipeOptions> recipeOptions)
+public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOptions<RecipeOptions> recipeOptions, TimeProvider? time = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long an <c>optional: true</c> step waits for its element unless it sets its own timeout.</summary>
+    public static readonly TimeSpan OptionalStepTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long an <c>if</c> waits for its element (or the next step's) unless it sets its own timeout.</summary>
+    public static readonly TimeSpan IfTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the total must stay the same before <c>assert_total</c> compares it (a quote may still be arriving).</summary>
+    public static readonly TimeSpan TotalSettleTime = TimeSpan.FromMilliseconds(600);
+
     private readonly BrowserOptions _options = options.Value;
     private readonly RecipeOptions _recipes = recipeOptions.Value;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>The origins a run may type card values into: the recipe's <c>card_origins</c>, resolved.</summary>
-    public IReadOnlySet<string> AllowedCardOrigins(Recipe recipe, string merchantUrl)
+    public IReadOnlySet<string> AllowedCardOrigins(Recipe recipe, string merchantUrl) => Resolve(recipe.CardOrigins, merchantUrl);
+
+    /// <summary>The origins a run may type account values into: the recipe's <c>account_origins</c>, resolved.</summary>
+    public IReadOnlySet<string> AllowedAccountOrigins(Recipe recipe, string merchantUrl) => Resolve(recipe.AccountOrigins, merchantUrl);
+
+    private HashSet<string> Resolve(IEnumerable<string> origins, string merchantUrl)
     {
         var merchantOrigin = new Uri(merchantUrl).GetLeftPart(UriPartial.Authority);
-        return recipe.CardOrigins.Select(o => o == "merchant" ? merchantOrigin : _recipes.Resolve(o)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return origins.Select(o => o == "merchant" ? merchantOrigin : _recipes.Resolve(o)).ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
     /// <param name="beforeSubmit">Called just before the final click; it must durably record that the purchase is submitting.</param>
@@ -71,38 +91,63 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         var page = await context.NewPageAsync();
         var timings = new List<Timing>();
         var submitted = false;
-        var cardOnPage = false;
+        var secretOnPage = false;
         RecipeStep? failedStep = null;
-        var allowedOrigins = AllowedCardOrigins(run.Recipe, run.MerchantUrl);
+        var cardOrigins = AllowedCardOrigins(run.Recipe, run.MerchantUrl);
+        var accountOrigins = AllowedAccountOrigins(run.Recipe, run.MerchantUrl);
         var signals = run.Recipe.Outcomes.Where(o => o.Code != OutcomeCodes.Succeeded).ToList();
+        var stepCount = run.Recipe.StepCount;
+        foreach (var popUp in run.Recipe.Dismiss)
+        {
+            // Playwright runs the handler before any action it performs whenever the pop-up shows, and waits for it to
+            // go: a cookie wall on some visits only, a newsletter modal half-way through the form.
+            await page.AddLocatorHandlerAsync(Locate(page, popUp), async found =>
+            {
+                try
+                {
+                    await found.First.ClickAsync(new LocatorClickOptions { Timeout = 5000 });
+                }
+                catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+                {
+                    // Gone by itself meanwhile: the action it blocked goes on.
+                }
+            });
+        }
 
         RecipeRunResult Finish(string code, string? message, string? orderNumber = null, string? chargedTotal = null) =>
             new(code, submitted, message, orderNumber, chargedTotal, timings, null, failedStep);
 
-        var result = await RunStepsAsync();
+        var result = await RunStepsAsync(run.Recipe.Steps, null) ?? await AwaitOutcomeAsync();
         if (result.Code is not (OutcomeCodes.Succeeded or OutcomeCodes.ReadyToSubmit))
         {
             result = result with { PageState = await DescribePageAsync(page) };
         }
-        // Success or failure, leave a receipt of what the page showed, with card fields blacked out.
+        // Success or failure, leave a receipt of what the page showed, with card and account fields blacked out.
         var screenshotClock = Stopwatch.StartNew();
         var screenshot = await TryScreenshotAsync(page, run);
         timings.Add(new Timing("screenshot", screenshotClock.ElapsedMilliseconds));
         return result with { ScreenshotPath = screenshot };
 
-        async Task<RecipeRunResult> RunStepsAsync()
+        // Runs a list of steps; null when all ran and the run goes on. `after` is the step that follows the list (an if
+        // uses it to decide early: when the next step's element shows, the if's element is not coming).
+        async Task<RecipeRunResult?> RunStepsAsync(IReadOnlyList<RecipeStep> steps, RecipeStep? after)
         {
-            foreach (var step in run.Recipe.Steps)
+            for (var i = 0; i < steps.Count; i++)
             {
+                var step = steps[i];
+                var next = i + 1 < steps.Count ? steps[i + 1] : after;
                 // Between steps: a shutdown or cancel stops here, before the next step, never inside one.
                 cancellationToken.ThrowIfCancellationRequested();
-                var timeout = step.Timeout ?? _options.StepTimeout;
+                var timeout = step.Timeout ?? (step.Optional ? OptionalStepTimeout : step is IfStep ? IfTimeout : _options.StepTimeout);
                 var clock = Stopwatch.StartNew();
-                var touchesCard = step is FillStep { IsCardField: true };
                 StepEnd end;
                 try
                 {
-                    end = await RunStepAsync(step, timeout);
+                    end = step is IfStep branch ? await DecideAsync(branch, next, timeout) : await RunStepAsync(step, timeout);
+                }
+                catch (TargetMissingException) when (step.Optional)
+                {
+                    end = new StepEnd(null, $"skipped: its element did not show within {Seconds(timeout)}", Skipped: true);
                 }
                 catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
                 {
@@ -112,10 +157,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                         return SignalSeen(signal, step);
                     }
                     failedStep = step;
-                    // Once a card value is on the page, Playwright's text can quote it (a fill on a disabled field, or a
+                    // Once a secret is on the page, Playwright's text can quote it (a fill on a disabled field, or a
                     // timeout previewing an element whose value holds it): keep only what is safe. Our own messages are.
                     var detail = ex is TargetMissingException ? ex.Message
-                        : touchesCard || cardOnPage ? ex.GetType().Name
+                        : step.TypesSecret || secretOnPage ? ex.GetType().Name
                         : $"{ex.GetType().Name}: {CardNumberMasker.Mask(FirstLine(ex.Message))}";
                     return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}");
                 }
@@ -124,17 +169,56 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     return ended;
                 }
                 clock.Stop();
-                timings.Add(new Timing($"step {step.Number} {step.Kind}", clock.ElapsedMilliseconds));
+                if (!end.Skipped)
+                {
+                    timings.Add(new Timing($"step {step.Number} {step.Kind}", clock.ElapsedMilliseconds));
+                }
                 // The timeline write and the look for signals overlap: one waits on the disk, the other on the browser.
-                var reported = onStep(new StepReport(step, run.Recipe.Steps.Count, clock.ElapsedMilliseconds, end.Note));
+                var reported = onStep(new StepReport(step, stepCount, clock.ElapsedMilliseconds, end.Note));
                 var shown = submitted ? null : await FindSignalAsync();
                 await reported;
                 if (shown is not null)
                 {
                     return SignalSeen(shown, step);
                 }
+                if (end.Branch is { } chosen)
+                {
+                    if (await RunStepsAsync(chosen, next) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
             }
-            return await AwaitOutcomeAsync();
+            return null;
+        }
+
+        // An if: its element shows (run its steps), or the element the following step needs shows first, or its
+        // timeout passes (run else). Outcome signals end the run as anywhere else.
+        async Task<StepEnd> DecideAsync(IfStep branch, RecipeStep? next, TimeSpan timeout)
+        {
+            var condition = Locate(page, branch.Visible);
+            var otherwise = (branch.Else.Count > 0 ? TargetOf(branch.Else[0]) : TargetOf(next)) is { } spec ? Locate(page, spec) : null;
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                if (await IsVisibleAsync(condition))
+                {
+                    return new StepEnd(null, $"{branch.Visible} showed: ran its {branch.Then.Count} step(s)", Branch: branch.Then);
+                }
+                if (otherwise is not null && await IsVisibleAsync(otherwise))
+                {
+                    return new StepEnd(null, $"{branch.Visible} did not show (the next step's element did): skipped its {branch.Then.Count} step(s)", Branch: branch.Else);
+                }
+                if (!submitted && await FindSignalAsync() is { } signal)
+                {
+                    return new StepEnd(SignalSeen(signal, branch));
+                }
+                if (clock.Elapsed >= timeout)
+                {
+                    return new StepEnd(null, $"{branch.Visible} did not show within {Seconds(timeout)}: skipped its {branch.Then.Count} step(s)", Branch: branch.Else);
+                }
+                await WaitBrieflyAsync(otherwise is null ? condition : condition.Or(otherwise), PollInterval);
+            }
         }
 
         async Task<StepEnd> RunStepAsync(RecipeStep step, TimeSpan timeout)
@@ -148,39 +232,24 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 case ClickStep click:
                     return await OnTargetAsync(step, click.Target, timeout,
                         target => target.ClickAsync(new LocatorClickOptions { Timeout = ms }));
-                case FillStep { Value.CardField: { } field } fill:
-                    return await OnTargetWithEndAsync(step, fill.Target, timeout, async target =>
+                case FillStep { TypesSecret: true } fill:
+                    return await OnTargetWithEndAsync(step, fill.Target, timeout, target => TypeSecretAsync(step, fill, target, ms));
+                case FillStep fill:
+                    return await OnTargetAsync(step, fill.Target, timeout, async target =>
                     {
-                        // Pin the element, then check the origin of the frame it lives in, as the browser reports it: the
-                        // value goes to that very element or nowhere.
-                        var handle = await target.ElementHandleAsync(new LocatorElementHandleOptions { Timeout = ms });
-                        try
+                        var value = fill.Value.Expand(run.Values);
+                        if (fill.Keys)
                         {
-                            var frame = await handle.OwnerFrameAsync();
-                            var origin = frame is null ? "(detached element)" : OriginOf(frame.Url);
-                            if (!allowedOrigins.Contains(origin))
-                            {
-                                return new StepEnd(Finish(FailureCodes.OriginViolation,
-                                    $"step {step.Number} ({fill.Target}): the card field is in a document from {origin}, which the recipe's card_origins do not allow; nothing was typed"));
-                            }
-                            cardOnPage = true;
-                            await handle.FillAsync(run.Card.Reveal(field), new ElementHandleFillOptions { Timeout = ms });
-                            if (!await ReadsBackAsync(handle, run.Card, field))
-                            {
-                                failedStep = step;
-                                return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
-                                    $"step {step.Number} ({fill.Target}): the field did not keep what was typed (checked by length and last 4); it may be disabled, read-only or replaced"));
-                            }
-                            return StepEnd.Next;
+                            await ClearAsync(target, ms);
+                            await target.PressSequentiallyAsync(value, new LocatorPressSequentiallyOptions { Timeout = ms });
                         }
-                        finally
+                        else
                         {
-                            await handle.DisposeAsync();
+                            await target.FillAsync(value, new LocatorFillOptions { Timeout = ms });
                         }
                     });
-                case FillStep fill:
-                    return await OnTargetAsync(step, fill.Target, timeout,
-                        target => target.FillAsync(fill.Value.Expand(run.Values), new LocatorFillOptions { Timeout = ms }));
+                case SelectStep { Value.CardField: { } field } select:
+                    return await OnTargetWithEndAsync(step, select.Target, timeout, target => SelectCardOptionAsync(step, select, field, target, ms));
                 case SelectStep select:
                     return await OnTargetAsync(step, select.Target, timeout,
                         target => target.SelectOptionAsync(select.Value.Expand(run.Values), new LocatorSelectOptionOptions { Timeout = ms }));
@@ -199,28 +268,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 case WaitForStep wait:
                     return await OnTargetAsync(step, wait.Target!, timeout, _ => Task.CompletedTask);
                 case AssertTotalStep assertTotal:
-                    return await OnTargetWithEndAsync(step, assertTotal.Target, timeout, async target =>
-                    {
-                        var text = (await target.InnerTextAsync(new LocatorInnerTextOptions { Timeout = ms })).Trim();
-                        var shown = CardNumberMasker.Mask(text);
-                        if (!Money.TryParse(text, out var pageTotal, out var currency))
-                        {
-                            failedStep = step;
-                            return new StepEnd(Finish(FailureCodes.TotalMismatch,
-                                $"step {step.Number} ({assertTotal.Target}): could not read one amount from \"{shown}\"; stopped before the final click"));
-                        }
-                        if (!run.CompareTotal)
-                        {
-                            return new StepEnd(null, $"page total {Money.Format(pageTotal, run.Currency)} (not compared: no amount given)");
-                        }
-                        if (pageTotal != run.ApprovedAmount || !Money.CurrencyMatches(currency, run.Currency))
-                        {
-                            failedStep = step;
-                            return new StepEnd(Finish(FailureCodes.TotalMismatch,
-                                $"the page's total \"{shown}\" differs from the approved {Money.Format(run.ApprovedAmount, run.Currency)}{(Money.CurrencyMatches(currency, run.Currency) ? "" : $" (the page shows {currency!.ToUpperInvariant()})")}; stopped before the final click"));
-                        }
-                        return new StepEnd(null, $"page total {Money.Format(pageTotal, run.Currency)} matches");
-                    });
+                    return await OnTargetWithEndAsync(step, assertTotal.Target, timeout, target => AssertTotalAsync(assertTotal, target, timeout));
                 case SubmitStep submit:
                     return await OnTargetWithEndAsync(step, submit.Target, timeout, async button =>
                     {
@@ -247,6 +295,170 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 default:
                     throw new InvalidOperationException($"No runner for step kind {step.Kind}.");
             }
+        }
+
+        // Pins the element, checks the origin of the frame it lives in as the browser reports it (the value goes to
+        // that very element or nowhere), types the card or account value, and reads it back.
+        async Task<StepEnd> TypeSecretAsync(RecipeStep step, FillStep fill, ILocator target, float ms)
+        {
+            var handle = await target.ElementHandleAsync(new LocatorElementHandleOptions { Timeout = ms });
+            try
+            {
+                var isCard = fill.Value.CardField is not null;
+                if (await OriginRefusalAsync(step, fill.Target, handle, isCard) is { } refused)
+                {
+                    return refused;
+                }
+                string value;
+                if (fill.Value.CardField is { } cardField)
+                {
+                    value = run.Card.Reveal(cardField);
+                }
+                else if (run.Account is not { } account)
+                {
+                    failedStep = step;
+                    return new StepEnd(Finish(OutcomeCodes.LoginRequired,
+                        $"step {step.Number} ({fill.Target}) needs the owner's account at this shop and none was given; nothing was typed"));
+                }
+                else
+                {
+                    value = fill.Value.AccountField == AccountField.Totp
+                        ? await account.CodeAsync(_time, cancellationToken)
+                        : account.Reveal(fill.Value.AccountField!.Value);
+                }
+                secretOnPage = true;
+                if (fill.Keys)
+                {
+                    await handle.PressAsync("Control+A", new ElementHandlePressOptions { Timeout = ms });
+                    await handle.PressAsync("Backspace", new ElementHandlePressOptions { Timeout = ms });
+                    // The pinned, origin-checked element types key by key. ElementHandle has no PressSequentiallyAsync, and a
+                    // locator could resolve to another element between the origin check and the typing.
+#pragma warning disable CS0612
+                    await handle.TypeAsync(value, new ElementHandleTypeOptions { Timeout = ms });
+#pragma warning restore CS0612
+                }
+                else
+                {
+                    await handle.FillAsync(value, new ElementHandleFillOptions { Timeout = ms });
+                }
+                var kept = fill.Value.CardField is { } typedCard
+                    ? await ReadsBackAsync(handle, run.Card, typedCard)
+                    : (await handle.InputValueAsync()).Length == value.Length;
+                if (!kept)
+                {
+                    failedStep = step;
+                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                        $"step {step.Number} ({fill.Target}): the field did not keep what was typed (checked by {(isCard ? "length and last 4" : "length")}); it may be disabled, read-only or replaced"));
+                }
+                return StepEnd.Next;
+            }
+            finally
+            {
+                await handle.DisposeAsync();
+            }
+        }
+
+        // An expiry drop-down: the option that means the card's month or year, matched numerically, then read back.
+        async Task<StepEnd> SelectCardOptionAsync(RecipeStep step, SelectStep select, CardField field, ILocator target, float ms)
+        {
+            var handle = await target.ElementHandleAsync(new LocatorElementHandleOptions { Timeout = ms });
+            try
+            {
+                if (await OriginRefusalAsync(step, select.Target, handle, isCard: true) is { } refused)
+                {
+                    return refused;
+                }
+                var options = await handle.EvaluateAsync<SelectOption[]>(
+                    "el => el.options ? Array.from(el.options).map(o => ({ value: o.value, text: o.text })) : []");
+                var wanted = field == CardField.ExpMonth ? run.Card.ExpMonth : run.Card.ExpYear;
+                var index = ExpiryOptions.Find(options, field, wanted);
+                if (index < 0)
+                {
+                    failedStep = step;
+                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                        $"step {step.Number} ({select.Target}): none of its {options.Length} options means the card's expiry {(field == CardField.ExpMonth ? "month" : "year")} (by value or text, numerically); nothing was selected"));
+                }
+                secretOnPage = true;
+                await handle.SelectOptionAsync(new[] { new SelectOptionValue { Index = index } }, new ElementHandleSelectOptionOptions { Timeout = ms });
+                if (await handle.EvaluateAsync<int>("el => el.selectedIndex") != index)
+                {
+                    failedStep = step;
+                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                        $"step {step.Number} ({select.Target}): the drop-down did not keep the chosen option; it may be disabled or replaced"));
+                }
+                return StepEnd.Next;
+            }
+            finally
+            {
+                await handle.DisposeAsync();
+            }
+        }
+
+        async Task<StepEnd?> OriginRefusalAsync(RecipeStep step, LocatorSpec spec, IElementHandle handle, bool isCard)
+        {
+            var frame = await handle.OwnerFrameAsync();
+            var origin = frame is null ? "(detached element)" : OriginOf(frame.Url);
+            if ((isCard ? cardOrigins : accountOrigins).Contains(origin))
+            {
+                return null;
+            }
+            return new StepEnd(Finish(FailureCodes.OriginViolation,
+                $"step {step.Number} ({spec}): the {(isCard ? "card" : "account")} field is in a document from {origin}, which the recipe's {(isCard ? "card_origins" : "account_origins")} do not allow; nothing was typed"));
+        }
+
+        // Waits until the element holds one readable amount that has stopped changing for a moment (a shipping quote
+        // or tax may still be arriving: "Calculating…" is not a mismatch), then compares it with the approved amount.
+        async Task<StepEnd> AssertTotalAsync(AssertTotalStep assertTotal, ILocator target, TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            string? lastText = null;
+            var stableSince = TimeSpan.Zero;
+            (long Amount, string? Currency)? settled = null;
+            var shown = "";
+            while (true)
+            {
+                var left = timeout - clock.Elapsed;
+                var text = (await target.InnerTextAsync(new LocatorInnerTextOptions { Timeout = (float)Math.Max(left.TotalMilliseconds, 100) })).Trim();
+                shown = CardNumberMasker.Mask(text);
+                if (text != lastText)
+                {
+                    lastText = text;
+                    stableSince = clock.Elapsed;
+                }
+                var readable = Money.TryParse(text, out var amount, out var currency);
+                if (readable && clock.Elapsed - stableSince >= TotalSettleTime)
+                {
+                    settled = (amount, currency);
+                    break;
+                }
+                if (clock.Elapsed >= timeout)
+                {
+                    settled = readable ? (amount, currency) : null;
+                    break;
+                }
+                if (!submitted && await FindSignalAsync() is { } signal)
+                {
+                    return new StepEnd(SignalSeen(signal, assertTotal));
+                }
+                await Task.Delay(PollInterval, CancellationToken.None);
+            }
+            if (settled is not { } total)
+            {
+                failedStep = assertTotal;
+                return new StepEnd(Finish(FailureCodes.TotalMismatch,
+                    $"step {assertTotal.Number} ({assertTotal.Target}): could not read one amount from \"{shown}\" within {Seconds(timeout)}; stopped before the final click"));
+            }
+            if (!run.CompareTotal)
+            {
+                return new StepEnd(null, $"page total {Money.Format(total.Amount, run.Currency)} (not compared: no amount given)");
+            }
+            if (total.Amount != run.ApprovedAmount || !Money.CurrencyMatches(total.Currency, run.Currency))
+            {
+                failedStep = assertTotal;
+                return new StepEnd(Finish(FailureCodes.TotalMismatch,
+                    $"the page's total \"{shown}\" differs from the approved {Money.Format(run.ApprovedAmount, run.Currency)}{(Money.CurrencyMatches(total.Currency, run.Currency) ? "" : $" (the page shows {total.Currency!.ToUpperInvariant()})")}; stopped before the final click"));
+            }
+            return new StepEnd(null, $"page total {Money.Format(total.Amount, run.Currency)} matches");
         }
 
         Task<StepEnd> OnTargetAsync(RecipeStep step, LocatorSpec spec, TimeSpan timeout, Func<ILocator, Task> action) =>
@@ -332,9 +544,36 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
     }
 
     /// <summary>How a step ended: <see cref="Result"/> set ends the run; <see cref="Note"/> is shown with the step.</summary>
-    private readonly record struct StepEnd(RecipeRunResult? Result, string? Note = null)
+    /// <summary>
+    /// How a step ended: <see cref="Result"/> set ends the run; <see cref="Note"/> is shown with the step;
+    /// <see cref="Branch"/> (an if) is the list of steps to run next; <see cref="Skipped"/>: an optional step that was not needed.
+    /// </summary>
+    private readonly record struct StepEnd(RecipeRunResult? Result, string? Note = null, IReadOnlyList<RecipeStep>? Branch = null, bool Skipped = false)
     {
         public static StepEnd Next => default;
+    }
+
+    /// <summary>The element a step acts on or waits for; null for steps that have none (navigate, url and network waits).</summary>
+    private static LocatorSpec? TargetOf(RecipeStep? step) => step switch
+    {
+        ClickStep s => s.Target,
+        FillStep s => s.Target,
+        SelectStep s => s.Target,
+        CheckStep s => s.Target,
+        WaitForStep { Hidden: false, Target: { } target } => target,
+        AssertTotalStep s => s.Target,
+        SubmitStep s => s.Target,
+        IfStep s => s.Visible,
+        _ => null,
+    };
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + "s";
+
+    /// <summary>Empties a field key by key, for inputs that ignore a programmatic value.</summary>
+    private static async Task ClearAsync(ILocator target, float ms)
+    {
+        await target.PressAsync("Control+A", new LocatorPressOptions { Timeout = ms });
+        await target.PressAsync("Backspace", new LocatorPressOptions { Timeout = ms });
     }
 
     /// <summary>Our own "element never showed up" message: it holds the locator only, never a value, so it is always shown.</summary>
@@ -418,7 +657,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(run.ScreenshotPath)!);
-            var cardFields = run.Recipe.Steps.OfType<FillStep>().Where(f => f.IsCardField).Select(f => Locate(page, f.Target)).ToList();
+            var cardFields = run.Recipe.AllSteps.Where(s => s.TypesSecret).Select(s => Locate(page, TargetOf(s)!)).ToList();
             await page.ScreenshotAsync(new PageScreenshotOptions
             {
                 Path = run.ScreenshotPath,
