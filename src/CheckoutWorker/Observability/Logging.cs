@@ -33,6 +33,9 @@ public static class Logging
     /// <summary>Most events waiting for Seq; beyond it new events are dropped, so a dead Seq costs bounded memory.</summary>
     public const int SeqQueueLimit = 10_000;
 
+    /// <summary>How long disposal lets Seq take what is still queued before giving up on it.</summary>
+    public static readonly TimeSpan SeqShutdownGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>Sections of <see cref="SectionName"/> that add sinks: read into the inner logger only.</summary>
     private static readonly string[] SinkSections = ["WriteTo", "AuditTo"];
 
@@ -59,13 +62,15 @@ public static class Logging
                 rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
             // Logs go to stderr so that stdout stays for results (demo --json prints exactly one JSON object there).
             .WriteTo.Console(consoleLevel, template, CultureInfo.InvariantCulture, standardErrorFromLevel: LogEventLevel.Verbose);
+        SeqHttpHandler? seqHandler = null;
         if (seqUrl is not null)
         {
             // Batched and asynchronous: Emit only queues (dropping beyond the limit); a background loop posts CLEF and
             // retries with backoff, so a slow or dead Seq never holds up a checkout.
             var apiKey = configuration[SeqApiKeyKey];
+            seqHandler = new SeqHttpHandler();
             sinks.WriteTo.Seq(seqUrl, apiKey: string.IsNullOrWhiteSpace(apiKey) ? null : apiKey, queueSizeLimit: SeqQueueLimit,
-                formatProvider: CultureInfo.InvariantCulture);
+                messageHandler: seqHandler, formatProvider: CultureInfo.InvariantCulture);
         }
         sinks.ReadFrom.Configuration(Subset(configuration, keep: name => SinkSections.Contains(name, StringComparer.OrdinalIgnoreCase) || SharedSections.Contains(name, StringComparer.OrdinalIgnoreCase)), readerOptions);
 
@@ -81,7 +86,7 @@ public static class Logging
             // Not configurable: ASP.NET Core's own "Request starting" lines carry the query string. Requests are logged
             // by RequestLogging (method, path, status, time) instead.
             .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
-            .WriteTo.Sink(new MaskingSink(sinks.CreateLogger()));
+            .WriteTo.Sink(new MaskingSink(new SinksWithBoundedShutdown(sinks.CreateLogger(), seqHandler, SeqShutdownGrace)));
         return outer.CreateLogger();
     }
 
