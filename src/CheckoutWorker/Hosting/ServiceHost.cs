@@ -64,7 +64,7 @@ public static class ServiceHost
         }));
         var app = builder.Build();
         // Method, path, status and time only: bodies, headers and query strings are the caller's and stay out of the log.
-        app.UseCheckoutRequestLogging();
+        app.UseCheckoutRequestLogging(context => context.Items.Values.OfType<Agents.Agent>().FirstOrDefault()?.Name);
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapCheckoutApi();
         app.MapFallback((HttpContext context) => ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound,

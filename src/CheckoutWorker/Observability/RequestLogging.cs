@@ -1,5 +1,5 @@
-using CheckoutAgent.Worker.Agents;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
 
@@ -15,9 +15,12 @@ public static class RequestLogging
     public const string MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms for agent {Agent}";
 
     /// <summary>Adds the request-logging middleware, writing through the worker's (masking) logger from the services.</summary>
-    public static IApplicationBuilder UseCheckoutRequestLogging(this IApplicationBuilder app)
+    /// <param name="app">The API's pipeline; the middleware goes where this is called, around what follows.</param>
+    /// <param name="agentName">The authenticated agent's name once the request ran, or null.</param>
+    public static IApplicationBuilder UseCheckoutRequestLogging(this IApplicationBuilder app, Func<HttpContext, string?> agentName)
     {
         ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(agentName);
         // The middleware would otherwise write to the static Log.Logger, which this worker never sets.
         var logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
         return app.UseSerilogRequestLogging(options =>
@@ -25,8 +28,7 @@ public static class RequestLogging
             options.Logger = logger;
             options.MessageTemplate = MessageTemplate;
             options.IncludeQueryInRequestPath = false;
-            options.EnrichDiagnosticContext = (diagnostics, context) =>
-                diagnostics.Set("Agent", context.Items.Values.OfType<Agent>().FirstOrDefault()?.Name);
+            options.EnrichDiagnosticContext = (diagnostics, context) => diagnostics.Set("Agent", agentName(context));
         });
     }
 }
