@@ -63,15 +63,8 @@ public static class ServiceHost
             }
         }));
         var app = builder.Build();
-        app.Use(async (context, next) =>
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            await next(context);
-            var agent = context.Items.Values.OfType<Agent>().FirstOrDefault()?.Name;
-            // Method, path, status and time only: bodies and query strings are the caller's and stay out of the log.
-            Log.Request(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("CheckoutAgent.Api"),
-                context.Request.Method, context.Request.Path, context.Response.StatusCode, clock.ElapsedMilliseconds, agent);
-        });
+        // Method, path, status and time only: bodies, headers and query strings are the caller's and stay out of the log.
+        app.UseCheckoutRequestLogging(context => context.Items.Values.OfType<Agent>().FirstOrDefault()?.Name);
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapCheckoutApi();
         app.MapFallback((HttpContext context) => ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound,

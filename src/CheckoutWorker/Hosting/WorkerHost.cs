@@ -53,8 +53,11 @@ public static class WorkerHost
         var worker = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
 
         builder.Logging.ClearProviders();
-        var seq = builder.Configuration.GetSection(SeqSinkOptions.SectionName).Get<SeqSinkOptions>();
-        builder.Logging.AddSerilog(Logging.Create(worker, settings.ConsoleLogLevel, seq), dispose: true);
+        // Serilog as the logger factory, the masking logger in the services (request logging writes through it), and
+        // the diagnostic context Serilog.AspNetCore's request logging needs; disposed (flushed) with the host.
+        var logger = Logging.Create(worker, settings.ConsoleLogLevel, builder.Configuration);
+        builder.Services.AddSerilog(logger, dispose: true);
+        builder.Services.AddSingleton<Serilog.ILogger>(logger);
         var schedules = builder.Configuration.GetSection(ScheduleOptions.SectionName).Get<ScheduleOptions>();
         builder.Services.AddCheckoutWorker(worker, settings.Sandbox, schedules);
         return worker;

@@ -26,8 +26,7 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Information, "Resumed {Count} unfinished purchase(s) after a restart")]
     public static partial void PurchasesResumed(ILogger logger, int count);
 
-    [LoggerMessage(8, LogLevel.Information, "{Method} {Path} answered {StatusCode} in {Elapsed} ms for agent {Agent}")]
-    public static partial void Request(ILogger logger, string method, string path, int statusCode, long elapsed, string? agent);
+    // 8 was the request line; requests are logged by RequestLogging (Serilog.AspNetCore) now.
 
     [LoggerMessage(9, LogLevel.Information, "API listening on {Urls}")]
     public static partial void Listening(ILogger logger, string urls);

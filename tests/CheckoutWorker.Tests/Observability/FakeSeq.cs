@@ -7,12 +7,14 @@ using Microsoft.Extensions.Logging;
 namespace CheckoutAgent.Tests.Observability;
 
 /// <summary>
-/// A real HTTP listener (Kestrel on 127.0.0.1) standing in for Seq's <c>/ingest/clef</c> endpoint: it records what it
-/// receives and answers as Seq does (201), or with a chosen failure status, or slowly. Seq itself is not installed here.
+/// A real HTTP listener (Kestrel on 127.0.0.1) standing in for Seq's ingestion endpoints (<c>/api/events/raw</c>, where
+/// Serilog.Sinks.Seq posts CLEF, and <c>/ingest/clef</c>): it records what it receives and answers as Seq does (201),
+/// or with a chosen failure status, or slowly. Seq itself is not installed here.
 /// </summary>
 internal sealed class FakeSeq : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _attempts;
 
     private FakeSeq(WebApplication app) => _app = app;
 
@@ -26,6 +28,9 @@ internal sealed class FakeSeq : IAsyncDisposable
 
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <value>POSTs received, whatever was answered: shows the sender kept trying while Seq failed.</value>
+    public int Attempts => Volatile.Read(ref _attempts);
+
     public IEnumerable<string> Lines => Posts.SelectMany(p => p.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
     public static async Task<FakeSeq> StartAsync()
@@ -35,8 +40,9 @@ internal sealed class FakeSeq : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var seq = new FakeSeq(app);
-        app.MapPost("/ingest/clef", async (HttpContext context) =>
+        async Task Ingest(HttpContext context)
         {
+            Interlocked.Increment(ref seq._attempts);
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync(context.RequestAborted);
             if (seq.Delay > TimeSpan.Zero)
@@ -48,7 +54,9 @@ internal sealed class FakeSeq : IAsyncDisposable
                 seq.Posts.Enqueue((context.Request.ContentType ?? "", context.Request.Headers["X-Seq-ApiKey"].FirstOrDefault(), body));
             }
             context.Response.StatusCode = seq.Status;
-        });
+        }
+        app.MapPost("/api/events/raw", Ingest);
+        app.MapPost("/ingest/clef", Ingest);
         await app.StartAsync();
         seq.BaseUrl = new Uri(app.Urls.First());
         return seq;
