@@ -34,6 +34,8 @@ internal static class Field
     public const string Country = "country";
     public const string CardNumber = "card-number";
     public const string CardExpiry = "card-expiry";
+    public const string CardExpMonth = "card-exp-month";
+    public const string CardExpYear = "card-exp-year";
     public const string CardCvc = "card-cvc";
     public const string CardName = "card-name";
 }
@@ -59,7 +61,13 @@ internal sealed class CheckoutSubmission
     public IReadOnlyDictionary<string, string> Errors { get; }
 
     /// <summary>Parses the parts of a checkout form a page carries: contact and shipping, card, or both.</summary>
-    public static CheckoutSubmission Parse(IFormCollection form, bool withShipping = true, bool withCard = true)
+    /// <param name="form">The posted form.</param>
+    /// <param name="withShipping">The form carries the contact and shipping fields.</param>
+    /// <param name="withCard">The form carries the card fields.</param>
+    /// <param name="expirySelects">The expiry comes as two selects (month, year) instead of one MM/YY field.</param>
+    /// <param name="accountEmail">A signed-in buyer's email: the form has no email field, this is used instead.</param>
+    public static CheckoutSubmission Parse(
+        IFormCollection form, bool withShipping = true, bool withCard = true, bool expirySelects = false, string? accountEmail = null)
     {
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -82,7 +90,7 @@ internal sealed class CheckoutSubmission
         if (withShipping)
         {
             shipping = new ShippingDetails(
-                Required(Field.Email, "Enter your email address."),
+                accountEmail ?? Required(Field.Email, "Enter your email address."),
                 Required(Field.FullName, "Enter your full name."),
                 Required(Field.Address, "Enter your street address."),
                 Required(Field.City, "Enter your city."),
@@ -99,7 +107,9 @@ internal sealed class CheckoutSubmission
         if (withCard)
         {
             var number = ParseCardNumber(form[Field.CardNumber].ToString(), errors);
-            var expiry = ParseExpiry(form[Field.CardExpiry].ToString(), errors);
+            var expiry = expirySelects
+                ? ParseExpirySelects(form[Field.CardExpMonth].ToString(), form[Field.CardExpYear].ToString(), errors)
+                : ParseExpiry(form[Field.CardExpiry].ToString(), errors);
             var cvc = ParseCvc(form[Field.CardCvc].ToString(), errors);
             var nameOnCard = Required(Field.CardName, "Enter the name on the card.");
 
@@ -174,6 +184,23 @@ internal sealed class CheckoutSubmission
 
         errors[Field.CardExpiry] = "Enter the expiry date as MM/YY, like 04/29.";
         return null;
+    }
+
+    private static (int Month, int Year)? ParseExpirySelects(string rawMonth, string rawYear, Dictionary<string, string> errors)
+    {
+        // The selects' values are two-digit months and four-digit years; anything else was not one of the options.
+        int? month = rawMonth.Length == 2 && rawMonth.All(char.IsAsciiDigit)
+            && int.Parse(rawMonth, CultureInfo.InvariantCulture) is >= 1 and <= 12 and var m ? m : null;
+        int? year = rawYear.Length == 4 && rawYear.All(char.IsAsciiDigit) ? int.Parse(rawYear, CultureInfo.InvariantCulture) : null;
+        if (month is null)
+        {
+            errors[Field.CardExpMonth] = "Choose the expiry month.";
+        }
+        if (year is null)
+        {
+            errors[Field.CardExpYear] = "Choose the expiry year.";
+        }
+        return month is { } mm && year is { } yyyy ? (mm, yyyy) : null;
     }
 
     private static string? ParseCvc(string raw, Dictionary<string, string> errors)

@@ -38,6 +38,8 @@ public sealed partial class DemoShop : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly DemoShopOptions _options;
     private readonly ConcurrentDictionary<string, CardDetails> _cardTokens = new(StringComparer.Ordinal);
+    private readonly AccountStore? _accounts;
+    private readonly Random _consentRandom;
     private int _paymentAttempts;
     private int _paySubmissions;
     private int _cardTokenRequests;
@@ -58,6 +60,11 @@ public sealed partial class DemoShop : IAsyncDisposable
         _catalog = _products.ToDictionary(p => p.Sku, StringComparer.Ordinal);
         _pages = new ShopPages(options.ShopName, options.CardFieldFault, options.AfterCardNumber is not null);
         _options = options;
+        _accounts = options.Variant == DemoVariant.Account ? new AccountStore(options) : null;
+        // Not a security decision, only which visits see a banner: a seeded generator makes a test's visits repeatable.
+#pragma warning disable CA5394
+        _consentRandom = options.ConsentSeed is { } seed ? new Random(seed) : new Random();
+#pragma warning restore CA5394
     }
 
     /// <summary>The checkout shape this shop serves.</summary>
@@ -213,6 +220,21 @@ public sealed partial class DemoShop : IAsyncDisposable
                 throw new ArgumentException($"Duplicate sku '{product.Sku}'.", nameof(options));
             }
         }
+
+        if (string.IsNullOrWhiteSpace(options.AccountEmail) || string.IsNullOrEmpty(options.AccountPassword))
+        {
+            throw new ArgumentException("AccountEmail and AccountPassword are required.", nameof(options));
+        }
+        if (AccountStore.DecodeSecret(options.AccountTotpSecret) is null)
+        {
+            throw new ArgumentException("AccountTotpSecret must be base32 of at least 80 bits (16 characters).", nameof(options));
+        }
+        ArgumentNullException.ThrowIfNull(options.Clock, nameof(options));
+        if (options.NewsletterDelay < TimeSpan.Zero || options.NewsletterDelay > TimeSpan.FromMinutes(10)
+            || options.QuoteDelay < TimeSpan.Zero || options.QuoteDelay > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException("NewsletterDelay and QuoteDelay must be between 0 and 10 minutes.", nameof(options));
+        }
     }
 
     private void MapRoutes()
@@ -250,6 +272,7 @@ public sealed partial class DemoShop : IAsyncDisposable
         _app.MapGet("/checkout", (RequestDelegate)ShowCheckoutAsync);
         _app.MapPost("/checkout", (RequestDelegate)(context => CountPaySubmission(context, PayAsync)));
         _app.MapGet("/orders/{orderNumber}", (RequestDelegate)ShowOrderAsync);
+        MapVariantRoutes();
         _app.MapFallback((RequestDelegate)(context => HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound())));
     }
 
@@ -331,13 +354,16 @@ public sealed partial class DemoShop : IAsyncDisposable
         {
             DemoVariant.Captcha => HtmlAsync(context, StatusCodes.Status200OK, _pages.CaptchaWall()),
             _ when Variant.IsMultiStep() => SeeOtherAsync(context, "/checkout/shipping"),
-            _ => ServeCheckoutPageAsync(context, CheckoutPage(lines, ShippingDetails.Empty, new Dictionary<string, string>())),
+            // No guest checkout: a buyer without a session signs in first, and comes back here.
+            DemoVariant.Account when _accounts!.SignedInEmail(context) is null => SeeOtherAsync(context, "/account/sign-in"),
+            _ => ServeCheckoutPageAsync(context, CheckoutPage(context, lines, ShippingDetails.Empty, new Dictionary<string, string>())),
         };
     }
 
     /// <summary>The one-form checkout page: whole, or in two parts around <see cref="DemoShopOptions.BeforeCardFields"/>.</summary>
     private async Task ServeCheckoutPageAsync(HttpContext context, string html)
     {
+        html = WithConsentWall(context, html);
         var split = _options.BeforeCardFields is null ? -1 : html.IndexOf(ShopPages.PaymentFieldsetStart, StringComparison.Ordinal);
         if (split < 0)
         {
@@ -379,10 +405,12 @@ public sealed partial class DemoShop : IAsyncDisposable
         }
     }
 
-    private string CheckoutPage(IReadOnlyList<CartLine> lines, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors,
+    private string CheckoutPage(HttpContext context, IReadOnlyList<CartLine> lines, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors,
         string? paymentError = null) =>
         Variant switch
         {
+            DemoVariant.Account or DemoVariant.Consent or DemoVariant.ExpirySelects or DemoVariant.LateTotal =>
+                _pages.Checkout(lines, shipping, errors, paymentError, shape: ShapeFor(context)),
             DemoVariant.IframeCard => _pages.Checkout(lines, shipping, errors, paymentError, CardFieldsLayout.Iframe, new Uri(CardProcessorOrigin + "/elements/card")),
             DemoVariant.ForeignIframe => _pages.Checkout(lines, shipping, errors, paymentError, CardFieldsLayout.Iframe, new Uri(ForeignOrigin + "/elements/card")),
             DemoVariant.ShadowDom => _pages.Checkout(lines, shipping, errors, paymentError, CardFieldsLayout.Shadow),
@@ -410,15 +438,23 @@ public sealed partial class DemoShop : IAsyncDisposable
             return;
         }
 
+        string? accountEmail = null;
+        if (_accounts is not null && (accountEmail = _accounts.SignedInEmail(context)) is null)
+        {
+            SeeOther(context, "/account/sign-in");
+            return;
+        }
+
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var tokenized = Variant.HasCardIframe();
-        var submission = CheckoutSubmission.Parse(form, withCard: !tokenized);
+        var submission = CheckoutSubmission.Parse(
+            form, withCard: !tokenized, expirySelects: Variant == DemoVariant.ExpirySelects, accountEmail: accountEmail);
         var card = tokenized
             ? (_cardTokens.TryRemove(form["card-token"].ToString(), out var fromToken) ? fromToken : null)
             : submission.Card;
         if (submission.Errors.Count > 0 || card is null)
         {
-            await HtmlAsync(context, StatusCodes.Status422UnprocessableEntity, CheckoutPage(cart.Snapshot(), submission.Shipping,
+            await HtmlAsync(context, StatusCodes.Status422UnprocessableEntity, CheckoutPage(context, cart.Snapshot(), submission.Shipping,
                 submission.Errors, tokenized && card is null ? "Enter your card details in the secure card form." : null));
             return;
         }
@@ -448,7 +484,7 @@ public sealed partial class DemoShop : IAsyncDisposable
             }
 
             await AuthorizeAndPlaceOrderAsync(context, cart, lines, 0, submission.Shipping, card,
-                error => CheckoutPage(lines, submission.Shipping, new Dictionary<string, string>(), error));
+                error => CheckoutPage(context, lines, submission.Shipping, new Dictionary<string, string>(), error));
         }
         finally
         {
@@ -679,8 +715,9 @@ public sealed partial class DemoShop : IAsyncDisposable
         }
     }
 
-    private static Task HtmlAsync(HttpContext context, int status, string html)
+    private Task HtmlAsync(HttpContext context, int status, string html)
     {
+        html = WithConsentWall(context, html);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync(html, context.RequestAborted);

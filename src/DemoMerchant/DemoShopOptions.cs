@@ -66,6 +66,68 @@ public sealed class DemoShopOptions
     /// into a live page, e.g. to kill it there: <c>async ct =&gt; { reached.TrySetResult(); await release.Task.WaitAsync(ct); }</c>.
     /// </summary>
     public Func<CancellationToken, Task>? AfterCardNumber { get; init; }
+
+    /// <summary>
+    /// The shop account's email for <see cref="DemoVariant.Account"/> (compared case-insensitively). Default
+    /// <c>buyer@demo.test</c>. Signed-in checkouts use it as the order's email and ask for no other.
+    /// </summary>
+    public string AccountEmail { get; init; } = "buyer@demo.test";
+
+    /// <summary>The shop account's password for <see cref="DemoVariant.Account"/> (exact). Default <c>demo-password</c>.</summary>
+    public string AccountPassword { get; init; } = "demo-password";
+
+    /// <summary>
+    /// The account's authenticator secret for <see cref="DemoVariant.Account"/>, in base32 as shops show it when a buyer
+    /// sets up an authenticator app (at least 80 bits). Codes are RFC 6238 TOTP: 30 s step, HMAC-SHA-1, 6 digits, and the
+    /// previous and next step are accepted too. Default <c>GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ</c>, the RFC's own SHA-1 test key
+    /// ("12345678901234567890"), so a demo code can be checked against the RFC's test vectors.
+    /// </summary>
+    public string AccountTotpSecret { get; init; } = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+    /// <summary>
+    /// The shop's clock: which TOTP step is current (<see cref="DemoVariant.Account"/>) and the first year the expiry
+    /// select offers (<see cref="DemoVariant.ExpirySelects"/>). Default <see cref="TimeProvider.System"/>; tests pin it.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>When <see cref="DemoVariant.Consent"/> shows its cookie-consent wall. Default <see cref="ConsentWallMode.Random"/>.</summary>
+    public ConsentWallMode ConsentWall { get; init; } = ConsentWallMode.Random;
+
+    /// <summary>
+    /// Seed for <see cref="ConsentWallMode.Random"/>'s per-visit draw, so a test gets the same sequence of visits with and
+    /// without the wall every run. Default null: unseeded.
+    /// </summary>
+    public int? ConsentSeed { get; init; }
+
+    /// <summary>
+    /// How long after the <see cref="DemoVariant.Consent"/> checkout form loads its newsletter modal pops up. Default
+    /// 1.5 s; <see cref="TimeSpan.Zero"/> shows it at once. Null: no modal.
+    /// </summary>
+    public TimeSpan? NewsletterDelay { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// How long the <see cref="DemoVariant.LateTotal"/> shop takes to answer the checkout page's shipping and tax quote;
+    /// the order total reads "Calculating…" and <c>Pay now</c> stays disabled until it arrives. Default 1.5 s.
+    /// </summary>
+    public TimeSpan QuoteDelay { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// Cents the <see cref="DemoVariant.LateTotal"/> quote adds to the total it shows, without changing what the shop
+    /// charges (the cart total). Default 0: the total settles on the amount charged. Non-zero makes the page's total
+    /// differ from the charge once it settles, e.g. 250 to show $26.50 for a $24.00 charge.
+    /// </summary>
+    public long QuotedTotalOffset { get; init; }
+}
+
+/// <summary>When the <see cref="DemoVariant.Consent"/> shop shows its cookie-consent wall to a browser that has not accepted.</summary>
+public enum ConsentWallMode
+{
+    /// <summary>On about half of the visits: drawn once per visit (a browser without the shop's visit cookie).</summary>
+    Random,
+    /// <summary>On every visit, until accepted.</summary>
+    Always,
+    /// <summary>Never.</summary>
+    Never,
 }
 
 /// <summary>How <see cref="DemoShopOptions.CardFieldFault"/> breaks the checkout's card fields.</summary>

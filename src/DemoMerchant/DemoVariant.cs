@@ -26,6 +26,22 @@ public enum DemoVariant
     PriceChange,
     /// <summary>Like <see cref="IframeCard"/>, but the card iframe comes from a third origin no recipe trusts.</summary>
     ForeignIframe,
+    /// <summary>
+    /// No guest checkout: the checkout asks for the shop account's email and password, then a 6-digit code from an
+    /// authenticator app (TOTP), and remembers the sign-in in an HttpOnly session cookie.
+    /// </summary>
+    Account,
+    /// <summary>
+    /// A cookie-consent wall over the whole page on about half of the visits, and a newsletter modal that pops up over
+    /// the checkout form a moment after it loads; both block clicks until dismissed.
+    /// </summary>
+    Consent,
+    /// <summary>
+    /// Card expiry as two selects (month, year), and a masked card number field that only reacts to key presses.
+    /// </summary>
+    ExpirySelects,
+    /// <summary>The order total reads "Calculating…" until a shipping and tax quote arrives a moment after the page loads.</summary>
+    LateTotal,
 }
 
 /// <summary>Variant names as people type them (<c>single-page</c>, <c>three-ds</c>, ...).</summary>
@@ -43,6 +59,10 @@ public static class DemoVariants
         [DemoVariant.OutOfStock] = "out-of-stock",
         [DemoVariant.PriceChange] = "price-change",
         [DemoVariant.ForeignIframe] = "foreign-iframe",
+        [DemoVariant.Account] = "account",
+        [DemoVariant.Consent] = "consent",
+        [DemoVariant.ExpirySelects] = "expiry-selects",
+        [DemoVariant.LateTotal] = "late-total",
     };
 
     /// <summary>Every variant name, in declaration order.</summary>

@@ -72,4 +72,76 @@ internal static class Scripts
           }
         })();
         """;
+
+    /// <summary>
+    /// Expiry-selects checkout: the masked card number field, as shops that format the number while it is typed. The
+    /// field keeps its own digits and takes them from key presses only (each keydown is handled and its default
+    /// prevented); text that arrives any other way (paste, autofill, a script or a driver setting the text) is refused
+    /// and the field shows its digits again. So a buyer must type the number key by key.
+    /// </summary>
+    public const string CardMask = """
+        (() => {
+          const field = document.querySelector('input[data-masked]');
+          if (!field) return;
+          let digits = '';
+          const show = () => { field.value = digits.replace(/(\d{4})(?=\d)/g, '$1 '); };
+          field.addEventListener('keydown', event => {
+            if (event.ctrlKey || event.metaKey || event.altKey) return;
+            if (/^[0-9]$/.test(event.key)) {
+              if (digits.length < 19) digits += event.key;
+            } else if (event.key === 'Backspace') {
+              digits = digits.slice(0, -1);
+            } else if (event.key.length !== 1) {
+              return; // Tab, Enter, arrows: the browser's own behaviour.
+            }
+            event.preventDefault();
+            show();
+          });
+          field.addEventListener('beforeinput', event => event.preventDefault());
+          field.addEventListener('input', show);
+        })();
+        """;
+
+    /// <summary>Late-total checkout: fetch the shipping and tax quote, then show the total and enable <c>Pay now</c>.</summary>
+    public const string Quote = """
+        (() => {
+          const total = document.querySelector('[data-quote]');
+          if (!total) return;
+          const pay = document.querySelector('button[data-wait-for-quote]');
+          fetch(total.dataset.quote, { headers: { accept: 'application/json' } })
+            .then(response => response.ok ? response.json() : Promise.reject(new Error('quote ' + response.status)))
+            .then(quote => {
+              total.textContent = quote.total;
+              if (pay) pay.disabled = false;
+            })
+            .catch(() => { total.textContent = 'Shipping could not be calculated. Reload the page.'; });
+        })();
+        """;
+
+    /// <summary>Consent wall: accept without leaving the page (the form's plain POST is the fallback).</summary>
+    public const string Consent = """
+        (() => {
+          const wall = document.querySelector('[data-consent-wall]');
+          if (!wall) return;
+          const form = wall.querySelector('form');
+          form.addEventListener('submit', async event => {
+            event.preventDefault();
+            const response = await fetch(form.action, { method: 'POST' });
+            if (response.ok) wall.remove(); else form.submit();
+          });
+        })();
+        """;
+
+    /// <summary>Newsletter modal: show it a moment after the checkout form loads; "No thanks" closes it for the visit.</summary>
+    public const string Newsletter = """
+        (() => {
+          const modal = document.querySelector('[data-newsletter]');
+          if (!modal) return;
+          setTimeout(() => { modal.hidden = false; }, Number(modal.dataset.delayMs) || 0);
+          modal.querySelector('button').addEventListener('click', () => {
+            document.cookie = 'dcs_newsletter=dismissed; path=/; SameSite=Lax';
+            modal.remove();
+          });
+        })();
+        """;
 }

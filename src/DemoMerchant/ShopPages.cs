@@ -18,6 +18,24 @@ internal enum CardFieldsLayout
     Shadow,
 }
 
+/// <summary>What a variant changes on the one-form checkout page; the default is the plain single-page form.</summary>
+internal sealed record CheckoutShape
+{
+    public static CheckoutShape Plain { get; } = new();
+
+    /// <summary>Account variant: the buyer is signed in as this email, so the form asks for no email.</summary>
+    public string? SignedInEmail { get; init; }
+
+    /// <summary>Expiry-selects variant: month and year selects (years from this one, 16 of them) and a masked card number.</summary>
+    public int? ExpiryYearFrom { get; init; }
+
+    /// <summary>Late-total variant: the total reads "Calculating…" until the page fetches its quote from here.</summary>
+    public string? QuoteUrl { get; init; }
+
+    /// <summary>Consent variant: the newsletter modal pops up this many milliseconds after the page loads.</summary>
+    public int? NewsletterDelayMs { get; init; }
+}
+
 /// <param name="shopName">Shown in every page header and title.</param>
 /// <param name="cardFieldFault">Test hook: how the one-form checkout's own card fields are broken (see <see cref="DemoShopOptions.CardFieldFault"/>).</param>
 /// <param name="holdAfterCardNumber">Test hook: show only the card number until the shop answers (see <see cref="DemoShopOptions.AfterCardNumber"/>).</param>
@@ -99,19 +117,31 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
     public string Checkout(
         IReadOnlyList<CartLine> lines, ShippingDetails shipping,
         IReadOnlyDictionary<string, string> errors, string? paymentError = null,
-        CardFieldsLayout layout = CardFieldsLayout.Inline, Uri? cardFrame = null)
+        CardFieldsLayout layout = CardFieldsLayout.Inline, Uri? cardFrame = null, CheckoutShape? shape = null)
     {
+        shape ??= CheckoutShape.Plain;
         var body = new StringBuilder("<h1>Checkout</h1>\n");
         AppendPaymentError(body, paymentError);
+        if (shape.SignedInEmail is { } signedIn)
+        {
+            body.Append($"<p>Signed in as <span data-testid=\"signed-in-as\">{E(signedIn)}</span></p>\n");
+        }
         AppendLines(body, lines);
-        body.Append($"<p>Order total: <strong data-testid=\"order-total\">{Money.Format(Total(lines))}</strong></p>\n");
+        // A late total starts as a word, not an amount: nothing on the page may look like a total before the quote is in.
+        body.Append(shape.QuoteUrl is { } quoteUrl
+            ? $"<p>Order total: <strong data-testid=\"order-total\" data-quote=\"{E(quoteUrl)}\" aria-live=\"polite\">Calculating…</strong></p>\n"
+            : $"<p>Order total: <strong data-testid=\"order-total\">{Money.Format(Total(lines))}</strong></p>\n");
 
         var form = new StringBuilder();
         // novalidate: the server's per-field messages are what a buyer (or an agent) should see, not a browser bubble.
         form.Append("<form method=\"post\" action=\"/checkout\" novalidate>\n");
-        AppendShippingFields(form, shipping, errors, countrySelect: false);
+        AppendShippingFields(form, shipping, errors, countrySelect: false, withEmail: shape.SignedInEmail is null);
         form.Append(PaymentFieldsetStart);
-        if (layout == CardFieldsLayout.Iframe)
+        if (shape.ExpiryYearFrom is { } yearFrom)
+        {
+            AppendCardFieldsWithExpirySelects(form, errors, yearFrom);
+        }
+        else if (layout == CardFieldsLayout.Iframe)
         {
             // The card fields live in the processor's document: this page never sees them, only a token.
             form.Append($"""
@@ -129,7 +159,10 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
         {
             AppendCardFields(form, errors);
         }
-        form.Append("</fieldset>\n<button type=\"submit\">Pay now</button>\n</form>\n");
+        // Like real shops, a late-total checkout cannot be paid before it knows what it charges.
+        form.Append(shape.QuoteUrl is null
+            ? "</fieldset>\n<button type=\"submit\">Pay now</button>\n</form>\n"
+            : "</fieldset>\n<button type=\"submit\" data-wait-for-quote disabled>Pay now</button>\n</form>\n");
 
         if (layout == CardFieldsLayout.Shadow)
         {
@@ -148,7 +181,90 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
         {
             body.Append("<script src=\"/static/card-fields.js\"></script>\n");
         }
+        if (shape.ExpiryYearFrom is not null)
+        {
+            body.Append("<script src=\"/static/card-mask.js\"></script>\n");
+        }
+        if (shape.QuoteUrl is not null)
+        {
+            body.Append("<script src=\"/static/quote.js\"></script>\n");
+        }
+        if (shape.NewsletterDelayMs is { } delayMs)
+        {
+            // Hidden until the script's timer fires; then a full-page layer over the form, as newsletter pop-ups are.
+            body.Append($"""
+                <div data-newsletter data-testid="newsletter-modal" data-delay-ms="{delayMs}" hidden style="position:fixed;inset:0;z-index:900;background:rgba(0,0,0,.5)">
+                <div role="dialog" aria-modal="true" aria-labelledby="newsletter-title" style="background:#fff;max-width:26rem;margin:25vh auto;padding:1.5rem">
+                <h2 id="newsletter-title">Get 10% off your next order</h2>
+                <p>Join our newsletter for brewing tips and members-only offers.</p>
+                <button type="button">No thanks</button>
+                </div>
+                </div>
+                <script src="/static/newsletter.js"></script>
+
+                """);
+        }
         return Layout("Checkout", body.ToString());
+    }
+
+    /// <summary>The account variant's first sign-in step. The password field is always rendered empty.</summary>
+    public string SignIn(string email, string? error)
+    {
+        var body = new StringBuilder("<h1>Sign in to check out</h1>\n<p>Checkout needs a shop account.</p>\n");
+        AppendSignInError(body, error);
+        body.Append($"""
+            <form method="post" action="/account/sign-in" novalidate>
+            <label for="account-email">Email</label>
+            <input id="account-email" name="email" type="email" autocomplete="username" maxlength="{CheckoutSubmission.MaxFieldLength}" required value="{E(email)}">
+            <label for="account-password">Password</label>
+            <input id="account-password" name="password" type="password" autocomplete="current-password" maxlength="{CheckoutSubmission.MaxFieldLength}" required value="">
+            <button type="submit">Sign in</button>
+            </form>
+            """);
+        return Layout("Sign in", body.ToString());
+    }
+
+    /// <summary>The account variant's second sign-in step. The code field is always rendered empty.</summary>
+    public string VerifyCode(string? error)
+    {
+        var body = new StringBuilder("<h1>Two-step verification</h1>\n<p>Enter the 6-digit code from your authenticator app.</p>\n");
+        AppendSignInError(body, error);
+        body.Append("""
+            <form method="post" action="/account/verify" novalidate>
+            <label for="verification-code">Verification code</label>
+            <input id="verification-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="10" required value="">
+            <button type="submit">Verify</button>
+            </form>
+            """);
+        return Layout("Verify it's you", body.ToString());
+    }
+
+    /// <summary>
+    /// The consent variant's wall, added to any page: a full-page layer above everything, so clicks land on it until
+    /// "Accept all". The form works without script (a POST, then back to <paramref name="returnPath"/>); the script
+    /// does it in place.
+    /// </summary>
+    public static string ConsentWall(string returnPath) => $"""
+        <div data-consent-wall data-testid="consent-wall" style="position:fixed;inset:0;z-index:1000;background:rgba(0,0,0,.6)">
+        <div role="dialog" aria-modal="true" aria-labelledby="consent-title" style="background:#fff;max-width:28rem;margin:20vh auto;padding:1.5rem">
+        <h2 id="consent-title">We value your privacy</h2>
+        <p>We use cookies to run this shop, measure traffic and personalise offers. Accept them to continue.</p>
+        <form method="post" action="/consent">
+        <input type="hidden" name="return" value="{E(returnPath)}">
+        <button type="submit">Accept all</button>
+        </form>
+        </div>
+        </div>
+        <script src="/static/consent.js"></script>
+
+        """;
+
+    private static void AppendSignInError(StringBuilder body, string? error)
+    {
+        if (error is not null)
+        {
+            body.Append($"<div role=\"alert\" data-testid=\"signin-error\">{E(error)}</div>\n");
+        }
     }
 
     public string ShippingStep(IReadOnlyList<CartLine> lines, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors)
@@ -283,10 +399,14 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
         }
     }
 
-    private static void AppendShippingFields(StringBuilder form, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors, bool countrySelect)
+    private static void AppendShippingFields(
+        StringBuilder form, ShippingDetails shipping, IReadOnlyDictionary<string, string> errors, bool countrySelect, bool withEmail = true)
     {
         form.Append("<fieldset>\n<legend>Contact and shipping</legend>\n");
-        form.Append(Input(Field.Email, "Email", shipping.Email, errors, "type=\"email\" autocomplete=\"email\""));
+        if (withEmail)
+        {
+            form.Append(Input(Field.Email, "Email", shipping.Email, errors, "type=\"email\" autocomplete=\"email\""));
+        }
         form.Append(Input(Field.FullName, "Full name", shipping.FullName, errors, "autocomplete=\"name\""));
         form.Append(Input(Field.Address, "Address", shipping.Address, errors, "autocomplete=\"street-address\""));
         form.Append(Input(Field.City, "City", shipping.City, errors, "autocomplete=\"address-level2\""));
@@ -333,6 +453,46 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
         {
             form.Append("</div>\n");
         }
+    }
+
+    private static readonly string[] MonthNames =
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+    /// <summary>
+    /// Card fields as many real shops lay them out: a masked number field (typed key by key, see <see cref="Scripts.CardMask"/>),
+    /// expiry month and year selects, CVC and name.
+    /// </summary>
+    private static void AppendCardFieldsWithExpirySelects(StringBuilder form, IReadOnlyDictionary<string, string> errors, int yearFrom)
+    {
+        form.Append(Input(Field.CardNumber, "Card number", "", errors,
+            "inputmode=\"numeric\" autocomplete=\"cc-number\" placeholder=\"1234 1234 1234 1234\" data-masked"));
+        var months = new StringBuilder("<option value=\"\">Month</option>\n");
+        for (var month = 1; month <= 12; month++)
+        {
+            months.Append($"<option value=\"{month:00}\">{month:00} - {MonthNames[month - 1]}</option>\n");
+        }
+        form.Append(Select(Field.CardExpMonth, "Expiry month", "cc-exp-month", months.ToString(), errors));
+        var years = new StringBuilder("<option value=\"\">Year</option>\n");
+        for (var year = yearFrom; year <= yearFrom + 15; year++)
+        {
+            years.Append($"<option value=\"{year}\">{year}</option>\n");
+        }
+        form.Append(Select(Field.CardExpYear, "Expiry year", "cc-exp-year", years.ToString(), errors));
+        form.Append(Input(Field.CardCvc, "CVC", "", errors, "inputmode=\"numeric\" autocomplete=\"cc-csc\""));
+        form.Append(Input(Field.CardName, "Name on card", "", errors, "autocomplete=\"cc-name\""));
+    }
+
+    /// <summary>A select rendered with nothing chosen: like card inputs, card details never travel back to the browser.</summary>
+    private static string Select(string name, string label, string autocomplete, string options, IReadOnlyDictionary<string, string> errors)
+    {
+        errors.TryGetValue(name, out var error);
+        return $"""
+            <label for="{name}">{E(label)}</label>
+            <select id="{name}" name="{name}" autocomplete="{autocomplete}" required{ErrorAttributes(name, error)}>
+            {options}</select>
+            {FieldError(name, error)}
+
+            """;
     }
 
     private static void AppendLines(StringBuilder body, IReadOnlyList<CartLine> lines, long unitIncrease = 0)

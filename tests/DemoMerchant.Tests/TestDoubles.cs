@@ -46,3 +46,11 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         }
     }
 }
+
+/// <summary>A clock that stands still where a test puts it (timers still run on real time).</summary>
+internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}

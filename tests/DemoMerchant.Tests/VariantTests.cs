@@ -52,7 +52,7 @@ public sealed class VariantTests
     [Test]
     public void VariantNamesRoundTrip()
     {
-        Assert.That(DemoVariants.All, Has.Count.EqualTo(10));
+        Assert.That(DemoVariants.All, Has.Count.EqualTo(14));
         foreach (var name in DemoVariants.All)
         {
             Assert.That(DemoVariants.TryParse(name, out var variant), Is.True, name);
