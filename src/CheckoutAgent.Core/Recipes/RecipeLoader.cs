@@ -24,7 +24,10 @@ public static class RecipeLoader
     private static readonly string[] WaitKeys = ["url", "network_idle"];
 
     /// <summary>Every step kind, in the order the guide lists them.</summary>
-    public static readonly IReadOnlyList<string> StepKinds = ["navigate", "click", "fill", "select", "check", "wait_for", "assert_total", "submit"];
+    public static readonly IReadOnlyList<string> StepKinds = ["navigate", "click", "fill", "select", "check", "wait_for", "assert_total", "submit", "if"];
+
+    /// <summary>Keys a step may carry beside its action: its timeout, optional, and an if's branches.</summary>
+    public static readonly IReadOnlyList<string> StepModifiers = ["timeout", "optional", "steps", "else"];
 
     private static string KnownKinds => string.Join(", ", StepKinds);
 

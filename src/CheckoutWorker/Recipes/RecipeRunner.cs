@@ -1,6 +1,7 @@
 using CheckoutAgent.Link;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Worker.Accounts;
@@ -368,8 +369,9 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 {
                     return refused;
                 }
-                var options = await handle.EvaluateAsync<SelectOption[]>(
-                    "el => el.options ? Array.from(el.options).map(o => ({ value: o.value, text: o.text })) : []");
+                // Options are the page's own data (no card value in them), read as JSON in one round trip.
+                var options = JsonSerializer.Deserialize<SelectOption[]>(await handle.EvaluateAsync<string>(
+                    "el => JSON.stringify(el.options ? Array.from(el.options).map(o => ({ value: o.value, text: o.text })) : [])"), OptionJson) ?? [];
                 var wanted = field == CardField.ExpMonth ? run.Card.ExpMonth : run.Card.ExpYear;
                 var index = ExpiryOptions.Find(options, field, wanted);
                 if (index < 0)
@@ -566,6 +568,8 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         IfStep s => s.Visible,
         _ => null,
     };
+
+    private static readonly JsonSerializerOptions OptionJson = new(JsonSerializerDefaults.Web);
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + "s";
 

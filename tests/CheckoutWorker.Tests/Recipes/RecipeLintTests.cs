@@ -113,7 +113,7 @@ public class RecipeLintTests
         var defs = schema.RootElement.GetProperty("$defs");
         string[] Keys(JsonElement element) => [.. element.GetProperty("properties").EnumerateObject().Select(p => p.Name)];
 
-        Assert.That(Keys(defs.GetProperty("step")), Is.EquivalentTo(RecipeLoader.StepKinds.Append("timeout")));
+        Assert.That(Keys(defs.GetProperty("step")), Is.EquivalentTo(RecipeLoader.StepKinds.Concat(RecipeLoader.StepModifiers)));
         Assert.That(Keys(schema.RootElement.GetProperty("properties").GetProperty("outcomes")), Is.EquivalentTo(OutcomeCodes.All));
         Assert.That(Keys(defs.GetProperty("locator")), Is.EquivalentTo(new[] { "role", "name", "label", "text", "test_id", "css", "frame", "shadow" }));
         Assert.That(Keys(defs.GetProperty("frame")), Is.EquivalentTo(new[] { "title", "name", "src", "css" }));
