@@ -79,6 +79,8 @@ public static class FailureCodes
     /// <summary>The owner's policy refused it (limit, budget, merchant or pause); Link was never asked.</summary>
     public const string PolicyRefused = "policy_refused";
     public const string WalletDetailsUnavailable = "wallet_details_unavailable";
+    /// <summary>The recipe signs in at the shop and no usable account is stored for its host (or the sign-in was refused).</summary>
+    public const string LoginRequired = "login_required";
     /// <summary>The worker hit an unexpected error before the final click; the log holds the details under the purchase id.</summary>
     public const string InternalError = "internal_error";
 

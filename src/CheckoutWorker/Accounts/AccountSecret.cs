@@ -68,6 +68,9 @@ public sealed class AccountSecret
         return totp.ComputeTotp(now.UtcDateTime);
     }
 
+    /// <summary>A copy of the TOTP key, to seal it again when the password is rotated; null when none.</summary>
+    internal byte[]? TotpKeyCopy() => _totpKey is null ? null : (byte[])_totpKey.Clone();
+
     /// <summary>The host and a masked username only.</summary>
     public override string ToString() => $"account at {Host} ({Mask(_username)})";
 

@@ -31,32 +31,37 @@ public sealed class BrowserPool(IOptions<BrowserOptions> options, ILogger<Browse
     ];
 
     /// <summary>What every purchase's context looks like (also the benchmark baseline's).</summary>
-    internal static BrowserNewContextOptions ContextOptions() => new()
+    internal static BrowserNewContextOptions ContextOptions(string? storageState = null) => new()
     {
         ViewportSize = new ViewportSize { Width = 1024, Height = 900 },
         Locale = "en-US",
         TimezoneId = "UTC",
         ServiceWorkers = ServiceWorkerPolicy.Block,
+        // A merchant account's kept session (cookies and local storage of that one shop); never another account's.
+        StorageState = storageState,
     };
 
     /// <summary>
     /// A new isolated context on the shared browser. A browser that died (killed, crashed) is replaced: if it is
     /// already seen as disconnected, before asking it; if it dies unnoticed, when opening the context fails, once.
     /// </summary>
-    public async Task<IBrowserContext> NewContextAsync(CancellationToken cancellationToken)
+    public Task<IBrowserContext> NewContextAsync(CancellationToken cancellationToken) => NewContextAsync(null, cancellationToken);
+
+    /// <summary>A new isolated context that starts with <paramref name="storageState"/> (Playwright's JSON), when given.</summary>
+    public async Task<IBrowserContext> NewContextAsync(string? storageState, CancellationToken cancellationToken)
     {
         var browser = await GetBrowserAsync(null, cancellationToken);
         IBrowserContext context;
         try
         {
-            context = await browser.NewContextAsync(ContextOptions());
+            context = await browser.NewContextAsync(ContextOptions(storageState));
         }
         catch (PlaywrightException ex)
         {
             // The process can be gone before Playwright reports the disconnection: start another and try once more.
             Log.BrowserRestarting(_logger, ex.GetType().Name);
             browser = await GetBrowserAsync(browser, cancellationToken);
-            context = await browser.NewContextAsync(ContextOptions());
+            context = await browser.NewContextAsync(ContextOptions(storageState));
         }
         context.SetDefaultTimeout((float)options.Value.StepTimeout.TotalMilliseconds);
         return context;

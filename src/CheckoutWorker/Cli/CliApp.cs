@@ -15,6 +15,7 @@ public static class CliApp
         RecipeCommand.Create(),
         ServeCommand.Create(),
         AgentCommand.Create(),
+        AccountCommand.Create(),
         AgentCommand.Pause(paused: true),
         AgentCommand.Pause(paused: false),
         PurchaseCommand.Create(),

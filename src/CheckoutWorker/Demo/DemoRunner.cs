@@ -4,6 +4,7 @@ using CheckoutAgent.DemoMerchant;
 using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Link.Emulator;
 using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Accounts;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
@@ -165,6 +166,18 @@ public static class DemoRunner
         hostSettings.Configuration.TryAdd("Browser:StartEarly", "true");
         using var host = WorkerHost.Build(hostSettings);
         await host.StartAsync(cancellationToken);
+
+        if (settings.Variant == DemoVariant.Account)
+        {
+            // The shop has no guest checkout: store the demo shop's own login (password and authenticator secret) the
+            // way an owner would with 'checkout-agent account add', encrypted in this data directory.
+            var accounts = host.Services.GetRequiredService<AccountService>();
+            var accountHost = AccountService.HostOf(request.MerchantUrl!);
+            await accounts.RemoveAsync(accountHost, cancellationToken);
+            var added = await accounts.AddAsync(accountHost, shopOptions.AccountEmail, shopOptions.AccountPassword,
+                TotpSecret.Parse(shopOptions.AccountTotpSecret), cancellationToken);
+            progress.WriteLine($"Demo account for {added.Host} stored encrypted ({added.Username}, one-time codes from an authenticator secret)");
+        }
 
         var store = host.Services.GetRequiredService<PurchaseStore>();
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

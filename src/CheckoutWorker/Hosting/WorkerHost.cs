@@ -1,6 +1,7 @@
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Cli;
 using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Accounts;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
@@ -91,6 +92,10 @@ public static class WorkerHost
         services.AddSingleton<ShutdownSignal>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ScheduleService>();
+        // Merchant accounts: encrypted in the store under a key outside it (Accounts:Key / Accounts:KeyFile).
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName);
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<AccountService>();
 
         // link-cli's settings live under Link:Cli (ExecutablePath, LeadingArguments, AuthFile, ApiBaseUrl, AuthBaseUrl, ...).
         services.AddOptions<LinkCliOptions>().BindConfiguration(LinkCliOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

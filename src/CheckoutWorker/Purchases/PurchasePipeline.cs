@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Cards;
 using ShippingAddress = CheckoutAgent.Core.Purchases.ShippingAddress;
+using CheckoutAgent.Worker.Accounts;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Link;
@@ -23,6 +24,7 @@ public sealed class PurchasePipeline(
     ILinkClient link,
     CardVault vault,
     AgentStore agents,
+    AccountService accounts,
     BrowserPool browsers,
     MerchantLimiter merchants,
     RecipeRunner runner,
@@ -95,6 +97,34 @@ public sealed class PurchasePipeline(
         }
         var merchantUrl = request.MerchantUrl ?? recipe.MerchantUrl;
         timings.Add(new Timing("validate", clock.ElapsedMilliseconds));
+
+        // A shop without guest checkout: the owner's account there, decrypted now, before Link is asked for anything.
+        AccountSecret? account = null;
+        string? session = null;
+        var accountHost = AccountService.HostOf(merchantUrl);
+        if (recipe.UsesAccount)
+        {
+            (AccountSecret Account, string? Session)? found;
+            try
+            {
+                found = await accounts.OpenAsync(accountHost, cancellationToken);
+            }
+            catch (AccountKeyException ex)
+            {
+                await EndAsync(outcome with { Code = FailureCodes.LoginRequired, Message = ex.Message }, true, cancellationToken);
+                return;
+            }
+            if (found is null)
+            {
+                await EndAsync(outcome with
+                {
+                    Code = FailureCodes.LoginRequired,
+                    Message = $"recipe '{recipe.Name}' signs in at {accountHost} and no account is stored for it; add one with: checkout-agent account add {accountHost} --username USER",
+                }, true, cancellationToken);
+                return;
+            }
+            (account, session) = found.Value;
+        }
 
         if (request.Buyer is null || request.Shipping is null)
         {
@@ -230,12 +260,22 @@ public sealed class PurchasePipeline(
         RecipeRunResult result;
         try
         {
-            var context = await browsers.NewContextAsync(cancellationToken);
+            var context = await browsers.NewContextAsync(session, cancellationToken);
             timings.Add(new Timing("context", clock.ElapsedMilliseconds));
+            if (account is not null)
+            {
+                await store.AppendAsync(purchaseId, "account", session is null
+                    ? $"{account}: no kept session, the recipe signs in if the shop asks"
+                    : $"{account}: the kept session is loaded, the shop may not ask for a sign-in", cancellationToken);
+            }
+            string? keptSession = null;
             try
             {
                 result = await runner.RunAsync(context, new RecipeRun(recipe, merchantUrl, card, approved.Amount, request.Currency,
-                        TemplateValues(request, merchantUrl), Path.Combine(worker.Value.DataDirectoryFullPath, "screenshots", purchaseId + ".png")),
+                        TemplateValues(request, merchantUrl), Path.Combine(worker.Value.DataDirectoryFullPath, "screenshots", purchaseId + ".png"))
+                    {
+                        Account = account,
+                    },
                     async ct =>
                     {
                         if (!await store.TransitionAsync(purchaseId, PurchaseStatus.Submitting, "submitting", "final click", ct))
@@ -251,11 +291,25 @@ public sealed class PurchasePipeline(
                             cancellationToken, report.Milliseconds);
                     },
                     cancellationToken);
+                if (account is not null && result.Code == OutcomeCodes.Succeeded)
+                {
+                    // Signed in (or still signed in): the shop's cookies are kept, encrypted, for this account's next purchase.
+                    keptSession = await context.StorageStateAsync();
+                }
             }
             finally
             {
                 await context.CloseAsync();
                 merchantSlot.Dispose();
+            }
+            if (account is not null)
+            {
+                await accounts.TouchAsync(accountHost, time.GetUtcNow(), CancellationToken.None);
+                if (keptSession is not null)
+                {
+                    await accounts.SaveSessionAsync(accountHost, keptSession, CancellationToken.None);
+                    await store.AppendAsync(purchaseId, "account", $"{account}: the shop's session is kept (encrypted) for the next purchase", CancellationToken.None);
+                }
             }
         }
         catch (PurchaseEndedException)
