@@ -1,14 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
 using CheckoutAgent.Core.Purchases;
-using CheckoutAgent.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CheckoutAgent.Storage;
 
 /// <summary>Agents, their hashed tokens and policies, and the global pause switch, in the worker's database.</summary>
-public sealed class AgentStore(CheckoutDatabase database, TimeProvider time)
+public sealed class AgentStore(IConnectionFactory connections, SqlDialect dialect, TimeProvider time)
 {
+    public AgentStore(CheckoutDatabase database, TimeProvider time) : this(database.Connections, database.Dialect, time)
+    {
+    }
+
     private const string PausedKey = "purchases_paused";
 
     /// <exception cref="ArgumentException">A name already taken or not of the form <c>[a-z0-9][a-z0-9._-]{0,62}</c>.</exception>
@@ -20,24 +23,24 @@ public sealed class AgentStore(CheckoutDatabase database, TimeProvider time)
         }
         var token = AgentSecrets.NewToken();
         var agent = new Agent(CheckoutAgent.Link.ObjectIds.New("agt_", 16), name, scopes, policy, AgentSecrets.NewWebhookSecret(), time.GetUtcNow(), null);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO agents (id, name, token_hash, scopes, webhook_secret, policy_json, created_at)
             VALUES (@id, @name, @hash, @scopes, @secret, @policy, @now)
             """;
-        command.Parameters.AddWithValue("@id", agent.Id);
-        command.Parameters.AddWithValue("@name", name);
-        command.Parameters.AddWithValue("@hash", AgentSecrets.Hash(token));
-        command.Parameters.AddWithValue("@scopes", string.Join(' ', scopes));
-        command.Parameters.AddWithValue("@secret", agent.WebhookSecret);
-        command.Parameters.AddWithValue("@policy", JsonSerializer.Serialize(policy));
-        command.Parameters.AddWithValue("@now", Format(agent.CreatedAt));
+        command.AddParameter("@id", agent.Id);
+        command.AddParameter("@name", name);
+        command.AddParameter("@hash", AgentSecrets.Hash(token));
+        command.AddParameter("@scopes", string.Join(' ', scopes));
+        command.AddParameter("@secret", agent.WebhookSecret);
+        command.AddParameter("@policy", JsonSerializer.Serialize(policy));
+        command.AddParameter("@now", Format(agent.CreatedAt));
         try
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (DbException ex) when (dialect.IsUniqueViolation(ex))
         {
             throw new ArgumentException($"an agent named '{name}' already exists; pick another name or revoke it first", nameof(name), ex);
         }
@@ -61,7 +64,7 @@ public sealed class AgentStore(CheckoutDatabase database, TimeProvider time)
 
     public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"{Select} ORDER BY name";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -76,49 +79,49 @@ public sealed class AgentStore(CheckoutDatabase database, TimeProvider time)
     /// <summary>Revokes the agent's token at once; its purchases stay. False when no live agent has that name.</summary>
     public async Task<bool> RevokeAsync(string name, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         // The name is freed for a successor; the row stays for the purchases that point at it.
         command.CommandText = "UPDATE agents SET revoked_at = @now, name = name || '#revoked-' || id WHERE name = @name AND revoked_at IS NULL";
-        command.Parameters.AddWithValue("@now", Format(time.GetUtcNow()));
-        command.Parameters.AddWithValue("@name", name);
+        command.AddParameter("@now", Format(time.GetUtcNow()));
+        command.AddParameter("@name", name);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>Replaces a live agent's policy. False when no live agent has that name.</summary>
     public async Task<bool> SetPolicyAsync(string name, AgentPolicy policy, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "UPDATE agents SET policy_json = @policy WHERE name = @name AND revoked_at IS NULL";
-        command.Parameters.AddWithValue("@policy", JsonSerializer.Serialize(policy));
-        command.Parameters.AddWithValue("@name", name);
+        command.AddParameter("@policy", JsonSerializer.Serialize(policy));
+        command.AddParameter("@name", name);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>The global pause switch: while on, every new purchase is refused by policy and queued ones stop before asking Link.</summary>
     public async Task SetPausedAsync(bool paused, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-        command.Parameters.AddWithValue("@key", PausedKey);
-        command.Parameters.AddWithValue("@value", paused ? "true" : "false");
+        command.CommandText = dialect.Upsert("settings", ["key"], ["value"]);
+        command.AddParameter("@key", PausedKey);
+        command.AddParameter("@value", paused ? "true" : "false");
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<bool> IsPausedAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         return await IsPausedAsync(connection, null, cancellationToken);
     }
 
-    internal static async Task<bool> IsPausedAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    internal static async Task<bool> IsPausedAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT value FROM settings WHERE key = @key";
-        command.Parameters.AddWithValue("@key", PausedKey);
+        command.AddParameter("@key", PausedKey);
         return await command.ExecuteScalarAsync(cancellationToken) is "true";
     }
 
@@ -130,15 +133,15 @@ public sealed class AgentStore(CheckoutDatabase database, TimeProvider time)
 
     private async Task<Agent?> FindAsync(string column, string value, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"{Select} WHERE {column} = @value";
-        command.Parameters.AddWithValue("@value", value);
+        command.AddParameter("@value", value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    private static Agent Read(SqliteDataReader reader) => new(
+    private static Agent Read(DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2).Split(' ', StringSplitOptions.RemoveEmptyEntries),

@@ -1,12 +1,15 @@
 using CheckoutAgent.Core.Purchases;
-using CheckoutAgent.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CheckoutAgent.Storage;
 
 /// <summary>Schedules in the worker's database (table <c>schedules</c>); their Quartz jobs are kept in step by the worker's <c>ScheduleService</c>.</summary>
-public sealed class ScheduleStore(CheckoutDatabase database)
+public sealed class ScheduleStore(IConnectionFactory connections, SqlDialect dialect)
 {
+    public ScheduleStore(CheckoutDatabase database) : this(database.Connections, database.Dialect)
+    {
+    }
+
     private const string Columns = "id, agent_id, name, cron, time_zone, request_json, paused, created_at, updated_at";
 
     public static string NewId() => CheckoutAgent.Link.ObjectIds.New("sch_", 20);
@@ -14,27 +17,27 @@ public sealed class ScheduleStore(CheckoutDatabase database)
     /// <returns>False when the agent already has a schedule of that name (nothing is stored).</returns>
     public async Task<bool> InsertAsync(ScheduleRecord schedule, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             INSERT INTO schedules ({Columns})
             VALUES (@id, @agent, @name, @cron, @zone, @request, @paused, @created, @updated)
             """;
-        command.Parameters.AddWithValue("@id", schedule.Id);
-        command.Parameters.AddWithValue("@agent", schedule.AgentId);
-        command.Parameters.AddWithValue("@name", schedule.Name);
-        command.Parameters.AddWithValue("@cron", schedule.Cron);
-        command.Parameters.AddWithValue("@zone", schedule.TimeZone);
-        command.Parameters.AddWithValue("@request", schedule.PurchaseJson);
-        command.Parameters.AddWithValue("@paused", schedule.Paused ? 1 : 0);
-        command.Parameters.AddWithValue("@created", Timestamps.Format(schedule.CreatedAt));
-        command.Parameters.AddWithValue("@updated", Timestamps.Format(schedule.UpdatedAt));
+        command.AddParameter("@id", schedule.Id);
+        command.AddParameter("@agent", schedule.AgentId);
+        command.AddParameter("@name", schedule.Name);
+        command.AddParameter("@cron", schedule.Cron);
+        command.AddParameter("@zone", schedule.TimeZone);
+        command.AddParameter("@request", schedule.PurchaseJson);
+        command.AddParameter("@paused", schedule.Paused ? 1 : 0);
+        command.AddParameter("@created", Timestamps.Format(schedule.CreatedAt));
+        command.AddParameter("@updated", Timestamps.Format(schedule.UpdatedAt));
         try
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
             return true;
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (DbException ex) when (dialect.IsUniqueViolation(ex))
         {
             // UNIQUE (agent_id, name).
             return false;
@@ -57,13 +60,13 @@ public sealed class ScheduleStore(CheckoutDatabase database)
     /// <returns>The schedule as updated, or null when there is none.</returns>
     public async Task<ScheduleRecord?> SetPausedAsync(string id, bool paused, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var connection = await connections.OpenAsync(cancellationToken))
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "UPDATE schedules SET paused = @paused, updated_at = @now WHERE id = @id AND paused <> @paused";
-            command.Parameters.AddWithValue("@id", id);
-            command.Parameters.AddWithValue("@paused", paused ? 1 : 0);
-            command.Parameters.AddWithValue("@now", Timestamps.Format(now));
+            command.AddParameter("@id", id);
+            command.AddParameter("@paused", paused ? 1 : 0);
+            command.AddParameter("@now", Timestamps.Format(now));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return await GetAsync(id, cancellationToken);
@@ -72,21 +75,21 @@ public sealed class ScheduleStore(CheckoutDatabase database)
     /// <returns>False when there was no such schedule.</returns>
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM schedules WHERE id = @id";
-        command.Parameters.AddWithValue("@id", id);
+        command.AddParameter("@id", id);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     private async Task<IReadOnlyList<ScheduleRecord>> QueryAsync(string where, string? value, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM schedules {where}";
         if (value is not null)
         {
-            command.Parameters.AddWithValue("@value", value);
+            command.AddParameter("@value", value);
         }
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<ScheduleRecord>();

@@ -79,6 +79,10 @@ public static class WorkerHost
         var database = new CheckoutDatabase(worker.DatabasePath);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(database);
+        // What the stores are built on: a new engine registers its own factory and dialect here.
+        services.AddSingleton<IConnectionFactory>(database.Connections);
+        services.AddSingleton(database.Dialect);
+        services.AddSingleton<AccountStore>();
         services.AddSingleton<PurchaseStore>();
         services.AddSingleton<PurchaseQueue>();
         services.AddSingleton<PurchasePipeline>();

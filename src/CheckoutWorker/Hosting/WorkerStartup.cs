@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace CheckoutAgent.Worker.Hosting;
 
 /// <summary>
-/// Runs before Quartz starts: creates the database and its tables, and deletes card files that no live purchase
+/// Runs before Quartz starts: creates the database and brings its schema up to date, and deletes card files that no live purchase
 /// needs (left by a crash). Cards of purchases still in flight stay, so a resumed checkout uses the same card.
 /// </summary>
 public sealed class WorkerStartup(CheckoutDatabase database, PurchaseStore store, CardVault vault, ILogger<WorkerStartup> logger)
@@ -15,7 +15,8 @@ public sealed class WorkerStartup(CheckoutDatabase database, PurchaseStore store
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        database.Initialize();
+        // Applies the migrations this database lacks; one too new for this build stops the start with a clear message.
+        await database.InitializeAsync(cancellationToken);
         vault.EnsureDirectory();
         var swept = 0;
         foreach (var purchaseId in vault.ListPurchaseIds().ToList())

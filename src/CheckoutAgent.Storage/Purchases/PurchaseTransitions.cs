@@ -1,0 +1,100 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace CheckoutAgent.Storage;
+
+/// <summary>
+/// Moves purchases along: a status change, the timeline event that explains it and the webhook it calls for are
+/// written in one transaction. Whether a move is allowed is <see cref="PurchaseStateMachine"/>'s decision, read
+/// against the status inside that transaction.
+/// </summary>
+internal sealed class PurchaseTransitions(IConnectionFactory connections, SqlDialect dialect, TimeProvider time, PurchaseNotifications notifications)
+{
+    public Task<bool> TransitionAsync(string id, string status, string kind, string message, CancellationToken cancellationToken,
+        string? spendRequestId = null, PurchaseOutcome? outcome = null) =>
+        WriteAsync(new PurchaseEvent(id, time.GetUtcNow(), kind, message), status, spendRequestId, outcome, cancellationToken);
+
+    public Task AppendAsync(string id, string kind, string message, CancellationToken cancellationToken, long? durationMs = null) =>
+        WriteAsync(new PurchaseEvent(id, time.GetUtcNow(), kind, message, durationMs), null, null, null, cancellationToken);
+
+    public async Task<CancelResult> CancelAsync(string id, string? agentId, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await dialect.BeginWriteTransactionAsync(connection, cancellationToken);
+        var purchase = await PurchaseRows.GetAsync(connection, transaction, id, cancellationToken);
+        if (purchase is null || (agentId is not null && purchase.AgentId != agentId))
+        {
+            return new(CancelDisposition.NotFound, null);
+        }
+        if (PurchaseStateMachine.Cancel(purchase.Status) is var found and not CancelDisposition.Canceled)
+        {
+            return new(found, purchase);
+        }
+        var outcome = new PurchaseOutcome
+        {
+            PurchaseId = id, Status = PurchaseStatus.Failed, Code = FailureCodes.Canceled, Message = reason,
+            Amount = purchase.Request.Amount, Currency = purchase.Request.Currency, SpendRequestId = purchase.SpendRequestId,
+        };
+        var entry = new PurchaseEvent(id, time.GetUtcNow(), PurchaseStatus.Failed, $"{FailureCodes.Canceled}: {reason}");
+        var changed = await UpdateAsync(connection, transaction, entry, PurchaseStatus.Failed, null, outcome, cancellationToken);
+        await PurchaseRows.InsertEventAsync(connection, transaction, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        notifications.Appended(entry);
+        if (changed.Request.CallbackUrl is not null)
+        {
+            notifications.Queued();
+        }
+        return new(CancelDisposition.Canceled, changed);
+    }
+
+    private async Task<bool> WriteAsync(PurchaseEvent entry, string? status, string? spendRequestId, PurchaseOutcome? outcome,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await dialect.BeginWriteTransactionAsync(connection, cancellationToken);
+        PurchaseRecord? changed = null;
+        if (status is not null)
+        {
+            var current = await PurchaseRows.GetAsync(connection, transaction, entry.PurchaseId, cancellationToken)
+                ?? throw new InvalidOperationException($"Purchase {entry.PurchaseId} does not exist.");
+            if (!PurchaseStateMachine.CanMove(current.Status, status))
+            {
+                return false;
+            }
+            changed = await UpdateAsync(connection, transaction, entry, status, spendRequestId, outcome, cancellationToken);
+        }
+        await PurchaseRows.InsertEventAsync(connection, transaction, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        notifications.Appended(entry);
+        if (changed is not null && PurchaseStateMachine.Notifies(changed.Status) && changed.Request.CallbackUrl is not null)
+        {
+            notifications.Queued();
+        }
+        return true;
+    }
+
+    private async Task<PurchaseRecord> UpdateAsync(DbConnection connection, DbTransaction transaction, PurchaseEvent entry, string status,
+        string? spendRequestId, PurchaseOutcome? outcome, CancellationToken cancellationToken)
+    {
+        await using (var command = connection.Command(transaction, """
+            UPDATE purchases SET status = @status, updated_at = @now,
+                spend_request_id = COALESCE(@spend, spend_request_id),
+                outcome_json = COALESCE(@outcome, outcome_json)
+            WHERE id = @id
+            """))
+        {
+            command.AddParameter("@id", entry.PurchaseId)
+                .AddParameter("@status", status)
+                .AddParameter("@now", Timestamps.Format(entry.At))
+                .AddParameter("@spend", spendRequestId)
+                .AddParameter("@outcome", outcome is null ? null : JsonSerializer.Serialize(outcome, PurchaseRows.Json));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var changed = (await PurchaseRows.GetAsync(connection, transaction, entry.PurchaseId, cancellationToken))!;
+        if (PurchaseStateMachine.Notifies(status))
+        {
+            await WebhookOutbox.EnqueueAsync(connection, transaction, changed, time.GetUtcNow(), cancellationToken);
+        }
+        return changed;
+    }
+}

@@ -1,0 +1,2 @@
+global using CheckoutAgent.Core.Purchases;
+global using CheckoutAgent.Storage;

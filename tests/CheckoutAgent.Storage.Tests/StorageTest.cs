@@ -1,0 +1,53 @@
+using Microsoft.Data.Sqlite;
+
+namespace CheckoutAgent.Tests.Storage;
+
+/// <summary>Gives each test its own folder under the temp folder, removed afterwards.</summary>
+public abstract class StorageTest
+{
+    protected string Folder { get; private set; } = "";
+
+    protected string DatabasePath => Path.Combine(Folder, "checkout-agent.db");
+
+    [SetUp]
+    public void CreateFolder()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "checkout-agent-storage-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+    }
+
+    [TearDown]
+    public void DeleteFolder()
+    {
+        // Pooled connections keep the file open.
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(Folder))
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+    }
+
+    protected static async Task<object?> ScalarAsync(CheckoutDatabase database, string sql)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
+    protected static async Task<long> CountAsync(CheckoutDatabase database, string table) => (long)(await ScalarAsync(database, $"SELECT COUNT(*) FROM {table}"))!;
+
+    protected static async Task<List<(long Version, string Name, string How)>> VersionsAsync(CheckoutDatabase database)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, name, how FROM schema_migrations ORDER BY version";
+        await using var reader = await command.ExecuteReaderAsync();
+        var result = new List<(long, string, string)>();
+        while (await reader.ReadAsync())
+        {
+            result.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+        }
+        return result;
+    }
+}
