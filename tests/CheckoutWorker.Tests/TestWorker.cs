@@ -25,6 +25,7 @@ internal sealed class TestWorker : IAsyncDisposable
     public PurchaseStore Store => _host.Services.GetRequiredService<PurchaseStore>();
     public PurchasePipeline Pipeline => _host.Services.GetRequiredService<PurchasePipeline>();
     public CardVault Vault => _host.Services.GetRequiredService<CardVault>();
+    public IServiceProvider Services => _host.Services;
 
     public static async Task<TestWorker> StartAsync(LinkSandbox sandbox, IReadOnlyDictionary<string, string?>? configuration = null)
     {

@@ -79,10 +79,9 @@ public static class WorkerHost
         var database = new CheckoutDatabase(worker.DatabasePath);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(database);
-        // What the stores are built on: a new engine registers its own factory and dialect here.
-        services.AddSingleton<IConnectionFactory>(database.Connections);
-        services.AddSingleton(database.Dialect);
-        services.AddSingleton<AccountStore>();
+        // The stores are built on the database's connection factory and dialect (CheckoutDatabase carries both): a new
+        // engine brings its own pair through it. Registering the pair here too would give the stores two equally good
+        // constructors.
         services.AddSingleton<PurchaseStore>();
         services.AddSingleton<PurchaseQueue>();
         services.AddSingleton<PurchasePipeline>();

@@ -34,6 +34,10 @@ public class DemoVariantTests : DataDirectoryTest
         new("out-of-stock", "out_of_stock", Clicked: false, PaymentAttempts: 0, Typed: false),
         new("price-change", "total_mismatch", Clicked: false, PaymentAttempts: 0, Typed: true),
         new("foreign-iframe", "origin_violation", Clicked: false, PaymentAttempts: 0, Typed: false),
+        new("account", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("consent", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("expiry-selects", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("late-total", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
     ];
 
     private static readonly Dictionary<string, string> ReportFor = new(StringComparer.Ordinal)
