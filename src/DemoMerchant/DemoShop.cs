@@ -536,7 +536,7 @@ public sealed partial class DemoShop : IAsyncDisposable
 
         var order = new DemoOrder(
             NewOrderNumber(), [.. lines.Select(l => new DemoOrderLine(l.Product.Sku, l.Quantity, l.Product.Price + unitIncrease))],
-            amount, Money.Currency, card.Brand, card.Last4, shipping.Email, DateTimeOffset.UtcNow);
+            amount, Money.Currency, card.Brand, card.Last4, shipping.Email, _options.Clock.GetUtcNow());
         lock (_ordersGate)
         {
             _orders.Add(order);

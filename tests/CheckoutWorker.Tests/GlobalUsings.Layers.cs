@@ -6,3 +6,5 @@ global using CheckoutAgent.Core.Purchases;
 global using CheckoutAgent.Core.Recipes;
 global using CheckoutAgent.Core.Schedules;
 global using CheckoutAgent.Storage;
+global using CheckoutAgent.Worker.Configuration;
+global using CheckoutAgent.Worker.Hosting;

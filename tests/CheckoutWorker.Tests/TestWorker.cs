@@ -1,5 +1,5 @@
 using CheckoutAgent.Link.Sandbox;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Purchases;
 using Microsoft.Extensions.DependencyInjection;

@@ -21,7 +21,7 @@ public static class ScheduleBody
 
     public static IReadOnlyList<string> Fields { get; } = ["name", "cron", "time_zone", "purchase"];
 
-    public static (ScheduleDraft? Draft, IReadOnlyList<ApiError> Errors) Parse(JsonElement body)
+    public static (ScheduleDraft? Draft, IReadOnlyList<ApiError> Errors) Parse(JsonElement body, DateTimeOffset now)
     {
         var errors = new List<ApiError>();
         if (body.ValueKind != JsonValueKind.Object)
@@ -46,7 +46,7 @@ public static class ScheduleBody
             {
                 fields.Fail("cron", $"cron must be {ScheduleCron.Expected}; '{JsonFields.Quote(cronText)}' {problem}");
             }
-            else if (expression.GetNextValidTimeAfter(DateTimeOffset.UtcNow) is null)
+            else if (expression.GetNextValidTimeAfter(now) is null)
             {
                 fields.Fail("cron", $"cron '{JsonFields.Quote(cronText)}' never fires again (a year in the past?); use one such as '{ScheduleCron.Example}'");
             }

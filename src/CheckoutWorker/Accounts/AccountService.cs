@@ -1,5 +1,5 @@
 using System.Text;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Accounts;

@@ -8,6 +8,7 @@ using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Demo;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Purchases;
@@ -86,7 +87,7 @@ internal static class CheckoutBench
             var ratio = atOne is null ? (double?)null : Stats.Round(atOne.P50Ms / baselineResult.P50Ms, 2);
             return new BenchReport
             {
-                GeneratedAt = DateTimeOffset.UtcNow,
+                GeneratedAt = TimeProvider.System.GetUtcNow(),
                 Machine = new MachineInfo(RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, Environment.ProcessorCount,
                     MachineInfo.CpuModel(), baseline.BrowserVersion, loadBefore, MachineInfo.LoadAverage()),
                 Purchases = settings.Purchases,
@@ -178,7 +179,7 @@ internal static class CheckoutBench
             Totals = [new Total("total", "Total", request.Amount)],
             RequestApproval = true,
         }, cancellationToken);
-        await link.WaitForApprovalAsync(created.Id, cardPath, TimeSpan.FromMilliseconds(20), DateTimeOffset.UtcNow.AddSeconds(30), cancellationToken);
+        await link.WaitForApprovalAsync(created.Id, cardPath, TimeSpan.FromMilliseconds(20), TimeProvider.System.GetUtcNow().AddSeconds(30), cancellationToken);
         try
         {
             return CardFile.Read(cardPath);

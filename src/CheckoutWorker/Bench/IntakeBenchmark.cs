@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,7 +59,7 @@ public static class IntakeBenchmark
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(progress);
-        var startedAt = DateTimeOffset.UtcNow;
+        var startedAt = TimeProvider.System.GetUtcNow();
         var dataDirectory = settings.DataDirectory ?? Path.Combine(Path.GetTempPath(), "checkout-agent-intake-" + Guid.NewGuid().ToString("N")[..8]);
         var ownsDirectory = settings.DataDirectory is null;
         try

@@ -1,4 +1,4 @@
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

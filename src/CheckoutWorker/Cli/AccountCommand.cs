@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CheckoutAgent.Worker.Accounts;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Cli;

@@ -4,7 +4,7 @@ using CheckoutAgent.DemoMerchant;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Demo;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
 using Microsoft.Extensions.Options;

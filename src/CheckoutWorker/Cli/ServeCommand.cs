@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;

@@ -5,6 +5,7 @@ using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Link.Emulator;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Accounts;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;

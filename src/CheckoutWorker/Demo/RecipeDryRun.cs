@@ -3,7 +3,7 @@ using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Core.Purchases;
 using Microsoft.Extensions.Options;
 
@@ -34,7 +34,7 @@ public sealed record DryRunSettings
 public static class RecipeDryRun
 {
     /// <summary>The test card typed by dry runs: Stripe's "always declined" test number, refused in live mode everywhere.</summary>
-    public static CardSecret TestCard { get; } = new("4000000000000002", "123", 12, DateTime.UtcNow.Year + 3, "visa", "Test Cardholder", null);
+    public static CardSecret TestCard { get; } = new("4000000000000002", "123", 12, TimeProvider.System.GetUtcNow().Year + 3, "visa", "Test Cardholder", null);
 
     /// <exception cref="RecipeException">The recipe does not load.</exception>
     /// <exception cref="BrowserNotFoundException">No Chromium.</exception>
@@ -94,7 +94,7 @@ public static class RecipeDryRun
             {
                 var run = new RecipeRun(recipe, merchantUrl, TestCard, amount ?? 0, settings.Currency,
                     PurchasePipeline.TemplateValues(request, merchantUrl),
-                    Path.Combine(Path.GetFullPath(settings.DataDirectory), "screenshots", $"recipe-test-{recipe.Name}-{DateTime.UtcNow:yyyyMMddHHmmss}.png"))
+                    Path.Combine(Path.GetFullPath(settings.DataDirectory), "screenshots", $"recipe-test-{recipe.Name}-{TimeProvider.System.GetUtcNow():yyyyMMddHHmmss}.png"))
                 {
                     StopBeforeSubmit = true,
                     CompareTotal = amount is not null,

@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using CheckoutAgent.Worker.Configuration;
+
 namespace CheckoutAgent.Worker.Hosting;
 
 /// <summary>The worker plus its HTTP API on Kestrel: what <c>checkout-agent serve</c> runs.</summary>

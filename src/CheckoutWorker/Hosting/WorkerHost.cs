@@ -18,6 +18,8 @@ using Quartz;
 using Serilog;
 using Serilog.Events;
 
+using CheckoutAgent.Worker.Configuration;
+
 namespace CheckoutAgent.Worker.Hosting;
 
 /// <summary>What a verb decides about the host it starts.</summary>

@@ -4,6 +4,8 @@ using CheckoutAgent.Worker.Purchases;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using CheckoutAgent.Worker.Configuration;
+
 namespace CheckoutAgent.Worker.Hosting;
 
 /// <summary>

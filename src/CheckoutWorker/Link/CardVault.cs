@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CheckoutAgent.Link.Cards;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Link;

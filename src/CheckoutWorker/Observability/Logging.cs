@@ -1,5 +1,5 @@
 using System.Globalization;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Events;

@@ -1,4 +1,4 @@
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Purchases;

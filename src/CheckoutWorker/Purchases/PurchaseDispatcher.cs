@@ -53,7 +53,7 @@ public sealed class PurchaseDispatcher(ISchedulerFactory schedulers, ILogger<Pur
             {
                 try
                 {
-                    await PurchaseService.ScheduleManyAsync(schedulers, batch, CancellationToken.None);
+                    await PurchaseJobs.ScheduleManyAsync(schedulers, batch, CancellationToken.None);
                 }
                 catch (SchedulerException ex)
                 {
@@ -78,7 +78,7 @@ public sealed class PurchaseDispatcher(ISchedulerFactory schedulers, ILogger<Pur
         {
             try
             {
-                await PurchaseService.ScheduleManyAsync(schedulers, batch, stoppingToken);
+                await PurchaseJobs.ScheduleManyAsync(schedulers, batch, stoppingToken);
                 return;
             }
             catch (SchedulerException ex)

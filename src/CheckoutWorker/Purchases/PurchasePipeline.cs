@@ -4,7 +4,7 @@ using CheckoutAgent.Link.Cards;
 using ShippingAddress = CheckoutAgent.Core.Purchases.ShippingAddress;
 using CheckoutAgent.Worker.Accounts;
 using CheckoutAgent.Worker.Browser;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Recipes;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Recipes;

@@ -5,9 +5,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Worker.Accounts;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Observability;
-using CheckoutAgent.Worker.Purchases;
 using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CheckoutAgent.Worker.Api;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
@@ -22,7 +21,7 @@ public sealed class ScheduleService(
 {
     public async Task<ScheduleCreateResult> CreateAsync(Agent agent, JsonElement body, CancellationToken cancellationToken)
     {
-        var (draft, errors) = ScheduleBody.Parse(body);
+        var (draft, errors) = ScheduleBody.Parse(body, time.GetUtcNow());
         if (draft is null)
         {
             return new ScheduleCreateResult(422, null, errors);

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CheckoutAgent.Worker.Accounts;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Extensions.Time.Testing;
 using OtpNet;
 

@@ -1,6 +1,6 @@
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Browser;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
 using Microsoft.Extensions.Options;

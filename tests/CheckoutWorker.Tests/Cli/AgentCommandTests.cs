@@ -1,5 +1,5 @@
 using CheckoutAgent.Tests.Clients;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 
 namespace CheckoutAgent.Tests.Cli;
 

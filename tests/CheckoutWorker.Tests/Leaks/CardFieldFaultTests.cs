@@ -2,7 +2,7 @@ using CheckoutAgent.DemoMerchant;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Demo;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using Microsoft.Playwright;
 
 namespace CheckoutAgent.Tests.Leaks;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using CheckoutAgent.Link.Cards;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Observability;
 using Microsoft.Extensions.Configuration;
 using Serilog;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CheckoutAgent.DemoMerchant;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Demo;
-using CheckoutAgent.Worker.Hosting;
+using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Purchases;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

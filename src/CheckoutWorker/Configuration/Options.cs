@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace CheckoutAgent.Worker.Hosting;
+namespace CheckoutAgent.Worker.Configuration;
 
 /// <summary>Where the worker keeps its state and how much it does at once.</summary>
 public sealed class WorkerOptions
