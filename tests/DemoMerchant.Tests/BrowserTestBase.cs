@@ -90,8 +90,9 @@ public abstract class BrowserTestBase
         await page.GotoAsync(shop.ProductUrl("pour-over-dripper").ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Add to cart" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Checkout" }).ClickAsync();
-        // Page scripts run at the end of the document: a click returns once the navigation commits, before they ran.
-        await page.WaitForLoadStateAsync(LoadState.Load);
+        // Page scripts run at the end of the document: a click returns once the navigation commits, before they ran;
+        // they have run by DOMContentLoaded ("load" also waits for every subresource, which a loaded machine can stall).
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
 
     protected static ILocator Field(IPage page, string label) => page.GetByLabel(label, new() { Exact = true });

@@ -26,7 +26,7 @@ public sealed class ShopVariantBrowserTests : BrowserTestBase
         Assert.That(new Uri(page.Url).AbsolutePath, Is.EqualTo("/products/pour-over-dripper"), "accepted in place");
         await Button(page, "Add to cart").ClickAsync(new() { Timeout = ShortTimeout });
         await page.GetByRole(AriaRole.Link, new() { Name = "Checkout" }).ClickAsync();
-        await page.WaitForLoadStateAsync(LoadState.Load);
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
         var loaded = Stopwatch.StartNew();
 
         Assert.That(await page.GetByTestId("consent-wall").CountAsync(), Is.Zero, "accepted once, gone for the visit");
