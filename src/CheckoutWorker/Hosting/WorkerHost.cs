@@ -74,9 +74,8 @@ public static class WorkerHost
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LinkOptions>().BindConfiguration(LinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BrowserOptions>().BindConfiguration(BrowserOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RecipeOptions>().BindConfiguration(RecipeOptions.SectionName)
-            .Validate(o => o.Problems().Count == 0, "Recipes:OriginAliases: keys must be hosts ending in .test or .localhost, values origins like http://127.0.0.1:43122")
-            .ValidateOnStart();
+        services.AddOptions<RecipeOptions>().BindConfiguration(RecipeOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RecipeOptions>, RecipeOptionsValidator>();
 
         var database = new CheckoutDatabase(worker.DatabasePath);
         services.AddSingleton(TimeProvider.System);
