@@ -75,11 +75,12 @@ public static class WorkerHost
         var database = new CheckoutDatabase(worker.DatabasePath);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(database);
-        // What the stores are built on: a new engine registers its own factory and dialect here.
+        // What the stores are built on: a new engine registers its own factory and dialect here. The stores are built
+        // from these two explicitly (each also has a constructor taking a CheckoutDatabase, which DI must not choose).
         services.AddSingleton<IConnectionFactory>(database.Connections);
         services.AddSingleton(database.Dialect);
-        services.AddSingleton<AccountStore>();
-        services.AddSingleton<PurchaseStore>();
+        services.AddSingleton(sp => new AccountStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new PurchaseStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseQueue>();
         services.AddSingleton<PurchasePipeline>();
         services.AddSingleton<CardVault>();
@@ -87,10 +88,10 @@ public static class WorkerHost
         services.AddSingleton<MerchantLimiter>();
         services.AddSingleton<RecipeRunner>();
         services.AddSingleton<RecipeCatalog>();
-        services.AddSingleton<AgentStore>();
+        services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<ShutdownSignal>();
-        services.AddSingleton<ScheduleStore>();
+        services.AddSingleton(sp => new ScheduleStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<ScheduleService>();
 
         // link-cli's settings live under Link:Cli (ExecutablePath, LeadingArguments, AuthFile, ApiBaseUrl, AuthBaseUrl, ...).
