@@ -136,6 +136,7 @@ public class MigrationTests : StorageTest
         Assert.That(error.DatabaseVersion, Is.EqualTo(9));
         Assert.That(error.LatestKnown, Is.EqualTo(5));
         Assert.That(error.Database, Is.EqualTo(DatabasePath));
+        Assert.That(error.ToString(), Does.Not.Contain("   at ").And.Not.Contain("MigrationRunner"), "printed without a stack trace");
         Assert.That((await VersionsAsync(database)).Select(v => v.Version), Is.EqualTo(new long[] { 1, 2, 3, 4, 5, 9 }), "nothing changed");
     }
 

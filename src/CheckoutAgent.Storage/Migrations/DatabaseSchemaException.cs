@@ -31,6 +31,12 @@ public sealed class DatabaseSchemaException : Exception
         Database = "";
     }
 
+    /// <value>
+    /// None: this is an operator's situation, not a bug, and the message says all there is. Without a stack trace the
+    /// host's "failed to start" log line and the command line's error output are just the message.
+    /// </value>
+    public override string? StackTrace => null;
+
     /// <value>The database, as its connection factory describes it.</value>
     public string Database { get; }
 

@@ -80,10 +80,12 @@ public static class WorkerHost
         var database = new CheckoutDatabase(worker.DatabasePath);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(database);
-        // The stores are built on the database's connection factory and dialect (CheckoutDatabase carries both): a new
-        // engine brings its own pair through it. Registering the pair here too would give the stores two equally good
-        // constructors.
-        services.AddSingleton<PurchaseStore>();
+        // What the stores are built on: a new engine registers its own factory and dialect here. The stores are built
+        // from these two explicitly (each also has a constructor taking a CheckoutDatabase, which DI must not choose).
+        services.AddSingleton<IConnectionFactory>(database.Connections);
+        services.AddSingleton(database.Dialect);
+        services.AddSingleton(sp => new AccountStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new PurchaseStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseQueue>();
         services.AddSingleton<PurchasePipeline>();
         services.AddSingleton<CardVault>();
@@ -91,14 +93,13 @@ public static class WorkerHost
         services.AddSingleton<MerchantLimiter>();
         services.AddSingleton<RecipeRunner>();
         services.AddSingleton<RecipeCatalog>();
-        services.AddSingleton<AgentStore>();
+        services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<ShutdownSignal>();
-        services.AddSingleton<ScheduleStore>();
+        services.AddSingleton(sp => new ScheduleStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<ScheduleService>();
         // Merchant accounts: encrypted in the store under a key outside it (Accounts:Key / Accounts:KeyFile).
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName);
-        services.AddSingleton<AccountStore>();
         services.AddSingleton<AccountService>();
 
         // link-cli's settings live under Link:Cli (ExecutablePath, LeadingArguments, AuthFile, ApiBaseUrl, AuthBaseUrl, ...).
