@@ -35,7 +35,43 @@ public static class CliApp
             // exits 143 or 130 (2 s by default). serve's graceful stop may take the host's whole shutdown timeout.
             configuration.ProcessTerminationTimeout = ServiceHost.ShutdownTimeout + TimeSpan.FromSeconds(15);
         }
-        return parse.InvokeAsync(configuration);
+        // Our own errors that a restart cannot fix (a database newer than this version) are one line on stderr and
+        // exit 78 (EX_CONFIG: systemd's RestartPreventExitStatus=78 stops a crash loop), never a stack trace.
+        configuration.EnableDefaultExceptionHandler = false;
+        return InvokeAsync(parse, configuration);
+    }
+
+    /// <summary>The exit code of a configuration problem no retry can fix (sysexits' EX_CONFIG).</summary>
+    public const int ConfigurationError = 78;
+
+    private static async Task<int> InvokeAsync(ParseResult parse, InvocationConfiguration configuration)
+    {
+        try
+        {
+            return await parse.InvokeAsync(configuration);
+        }
+        catch (Exception ex) when (FindSchemaError(ex) is { } schema)
+        {
+            await Console.Error.WriteLineAsync($"error: {schema.Message}");
+            return ConfigurationError;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"Unhandled exception: {ex}");
+            return 1;
+        }
+    }
+
+    private static DatabaseSchemaException? FindSchemaError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is DatabaseSchemaException schema)
+            {
+                return schema;
+            }
+        }
+        return null;
     }
 
     /// <summary>Whether the command line runs <c>checkout-agent serve</c> (not <c>link-sandbox serve</c>).</summary>
