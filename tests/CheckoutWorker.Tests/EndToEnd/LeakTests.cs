@@ -86,9 +86,13 @@ public class LeakTests : DataDirectoryTest
         Assert.That(outcome.RootElement.GetProperty("order_number").GetString(), Does.StartWith("DCS-"));
         Assert.That(outcome.RootElement.GetProperty("card_last4").GetString(), Has.Length.EqualTo(4));
         Assert.That(stderr, Does.Contain("submitting"), "progress goes to stderr in --json mode");
-        // The child's sandbox is out of reach, so look for any number shaped like the cards it issues.
-        var everything = stdout + stderr + string.Concat(Directory.GetFiles(DataDirectory, "*", SearchOption.AllDirectories)
-            .Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
-        Assert.That(LeakScanner.FindVisaLikeNumbers(everything), Is.Empty);
+        // The child's sandbox is out of reach, so look for any number shaped like the cards it issues, and say where.
+        var places = new Dictionary<string, string> { ["stdout"] = stdout, ["stderr"] = stderr };
+        foreach (var file in Directory.GetFiles(DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            places[Path.GetRelativePath(DataDirectory, file)] = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file));
+        }
+        var found = places.SelectMany(p => LeakScanner.FindVisaLikeNumbers(p.Value).Select(n => $"{n} in {p.Key}")).ToList();
+        Assert.That(found, Is.Empty, $"the card issued ended in {outcome.RootElement.GetProperty("card_last4").GetString()}");
     }
 }
