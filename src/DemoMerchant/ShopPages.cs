@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 namespace CheckoutAgent.DemoMerchant;
 
 /// <summary>
-/// Server-rendered pages. Everything that did not come from this file goes through <see cref="E"/>;
+/// Server-rendered pages. Everything that did not come from this file goes through <c>E</c> (HTML-encode);
 /// the locators a recipe uses (labels, button names, test ids) are fixed here, so change them with care.
 /// </summary>
 /// <summary>Where a checkout page puts its card fields.</summary>
