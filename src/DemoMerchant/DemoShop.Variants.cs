@@ -85,10 +85,32 @@ public sealed partial class DemoShop
         SeeOther(context, "/account/verify");
     }
 
-    private Task ShowVerifyAsync(HttpContext context) =>
-        _accounts is null ? HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound())
-        : _accounts.HasPendingSignIn(context) ? HtmlAsync(context, StatusCodes.Status200OK, _pages.VerifyCode(null))
-        : SeeOtherAsync(context, "/account/sign-in");
+    private async Task ShowVerifyAsync(HttpContext context)
+    {
+        if (_accounts is null)
+        {
+            await HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
+            return;
+        }
+        if (!_accounts.HasPendingSignIn(context))
+        {
+            await SeeOtherAsync(context, "/account/sign-in");
+            return;
+        }
+        if (_options.BeforeVerificationPage is { } hold)
+        {
+            try
+            {
+                await hold(context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The buyer went away while held: nobody is left to answer.
+                return;
+            }
+        }
+        await HtmlAsync(context, StatusCodes.Status200OK, _pages.VerifyCode(null));
+    }
 
     private async Task VerifyAsync(HttpContext context)
     {

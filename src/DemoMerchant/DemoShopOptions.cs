@@ -68,6 +68,16 @@ public sealed class DemoShopOptions
     public Func<CancellationToken, Task>? AfterCardNumber { get; init; }
 
     /// <summary>
+    /// Test hook for <see cref="DemoVariant.Account"/>, off by default (null: the code page is sent at once). When set,
+    /// <c>GET /account/verify</c> after a right password (the sign-in form's redirect) answers only once the task this
+    /// returns completes: the buyer's browser stays on the sign-in page with the password typed, its navigation
+    /// pending. It is called for every such page view. The token is the request's own: it is canceled when the buyer
+    /// goes away (say, its browser is killed), which ends the hold. Lets a test hold or kill a buyer mid sign-in, e.g.
+    /// <c>async ct =&gt; { reached.TrySetResult(); await release.Task.WaitAsync(ct); }</c>.
+    /// </summary>
+    public Func<CancellationToken, Task>? BeforeVerificationPage { get; init; }
+
+    /// <summary>
     /// The shop account's email for <see cref="DemoVariant.Account"/> (compared case-insensitively). Default
     /// <c>buyer@demo.test</c>. Signed-in checkouts use it as the order's email and ask for no other.
     /// </summary>

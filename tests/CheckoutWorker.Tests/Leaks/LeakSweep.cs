@@ -22,10 +22,18 @@ namespace CheckoutAgent.Tests.Leaks;
 /// <param name="DataDirectory">The worker's data directory (database, logs, screenshots).</param>
 /// <param name="Seq">The Seq stand-in it ships logs to; null when Seq is unreachable on purpose.</param>
 /// <param name="Webhooks">The receiver of its callback_url.</param>
-internal sealed record LeakSources(Uri Api, string Token, string PurchaseId, string DataDirectory, FakeSeq? Seq, WebhookReceiver Webhooks);
+/// <param name="EarlierPurchaseIds">The scenario's other purchases (e.g. the one that signed in before <paramref name="PurchaseId"/>
+/// reused the session): each is read through the API and MCP too, and the list, logs, console and Seq must show it.</param>
+internal sealed record LeakSources(Uri Api, string Token, string PurchaseId, string DataDirectory, FakeSeq? Seq, WebhookReceiver Webhooks,
+    IReadOnlyList<string>? EarlierPurchaseIds = null)
+{
+    /// <value>Every purchase of the scenario, <see cref="PurchaseId"/> last.</value>
+    public IReadOnlyList<string> AllPurchaseIds => [.. EarlierPurchaseIds ?? [], PurchaseId];
+}
 
 /// <summary>
-/// Searches every place a worker writes for one canary card, in two passes: <see cref="LiveAsync"/> while the worker
+/// Searches every place a worker writes for the scenario's canaries (the card, and for account scenarios the password,
+/// the TOTP secret, the one-time codes and the shop's session cookie), in two passes: <see cref="LiveAsync"/> while the worker
 /// runs (API, MCP, webhook bodies, the live browser profile in the temp folder), <see cref="Final"/> after it stopped
 /// (console, log files, Seq payloads, the SQLite database with -wal/-shm, data, temp, /dev/shm and card folders,
 /// screenshot names, bytes and PNG text chunks). Every place must also show it really holds this purchase's traces,
@@ -34,7 +42,7 @@ internal sealed record LeakSources(Uri Api, string Token, string PurchaseId, str
 internal sealed class LeakSweep
 {
     private const string ProfileMarker = "playwright_chromiumdev_profile-";
-    private readonly LeakScanner _scanner;
+    private readonly CanaryScanner _scanner;
     private readonly DateTime _since;
     private readonly LeakSources _sources;
     private readonly List<string> _places = [];
@@ -46,8 +54,16 @@ internal sealed class LeakSweep
     /// <param name="card">The canary: the card the sandbox issued for this purchase.</param>
     /// <param name="since">When the scenario started: temp and /dev/shm files older than this are not its.</param>
     public LeakSweep(SandboxIssuedCard card, DateTime since, LeakSources sources)
+        : this([card], [], since, sources)
     {
-        _scanner = new LeakScanner(card.Number, card.Cvc, card.ExpMonth, card.ExpYear);
+    }
+
+    /// <param name="cards">The cards the sandbox issued for the scenario's purchases.</param>
+    /// <param name="canaries">Other secrets that must be nowhere the cards are searched for.</param>
+    /// <param name="since">When the scenario started: temp and /dev/shm files older than this are not its.</param>
+    public LeakSweep(IReadOnlyList<SandboxIssuedCard> cards, IReadOnlyList<LeakCanary> canaries, DateTime since, LeakSources sources)
+    {
+        _scanner = new CanaryScanner(cards, canaries);
         _since = since.AddSeconds(-1);
         _sources = sources;
     }
@@ -64,16 +80,20 @@ internal sealed class LeakSweep
         var id = _sources.PurchaseId;
         using var api = new HttpClient { BaseAddress = _sources.Api, Timeout = TimeSpan.FromSeconds(30) };
         api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _sources.Token);
+        foreach (var earlier in _sources.EarlierPurchaseIds ?? [])
+        {
+            Text($"API GET earlier purchase {earlier} (with timeline)", await api.GetStringAsync($"/v1/purchases/{earlier}"), earlier);
+        }
         var purchase = await api.GetStringAsync($"/v1/purchases/{id}");
-        Text("API GET purchase (with timeline)", purchase, mustMention: id);
-        Text("API list of purchases", await api.GetStringAsync("/v1/purchases"), mustMention: id);
+        Text("API GET purchase (with timeline)", purchase, id);
+        Text("API list of purchases", await api.GetStringAsync("/v1/purchases"), _sources.AllPurchaseIds);
         using (var document = JsonDocument.Parse(purchase))
         {
             Purchase = document.RootElement.Clone();
         }
         Assert.That(Purchase.GetProperty("timeline").GetArrayLength(), Is.GreaterThan(0), "the timeline's messages were scanned");
 
-        await McpAsync(id);
+        await McpAsync();
 
         var status = Purchase.GetProperty("status").GetString()!;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -96,8 +116,8 @@ internal sealed class LeakSweep
     /// <param name="browserRan">The checkout reached the browser: a screenshot and a live browser profile must have been scanned.</param>
     public void Final(string console, bool browserRan)
     {
-        var id = _sources.PurchaseId;
-        Text("console (stdout and stderr)", console, mustMention: id);
+        var ids = _sources.AllPurchaseIds;
+        Text("console (stdout and stderr)", console, ids);
         foreach (var (webhook, i) in _sources.Webhooks.Received.Select((w, i) => (w, i)))
         {
             Text($"webhook body {i}", webhook.Body);
@@ -106,15 +126,18 @@ internal sealed class LeakSweep
         if (_sources.Seq is { } seq)
         {
             var clef = string.Join('\n', seq.Lines);
-            Text("Seq payloads (CLEF)", clef, mustMention: id);
+            Text("Seq payloads (CLEF)", clef, ids);
         }
 
         var data = _scanner.ScanDirectory(_sources.DataDirectory, scanned: _finalFiles);
         _places.Add($"data folder ({data} files)");
         Assert.That(_finalFiles, Has.Some.EndsWith("checkout-agent.db"), "the SQLite database was scanned");
         var logs = _finalFiles.Where(f => f.Contains($"{Path.DirectorySeparatorChar}logs{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).ToList();
-        Assert.That(logs.Any(f => File.ReadAllText(f).Contains(id, StringComparison.Ordinal)), Is.True,
-            "a log file holds this purchase's events (exception text included), so the log files were really scanned");
+        foreach (var id in ids)
+        {
+            Assert.That(logs.Any(f => File.ReadAllText(f).Contains(id, StringComparison.Ordinal)), Is.True,
+                $"a log file holds purchase {id}'s events (exception text included), so the log files were really scanned");
+        }
         var temp = _scanner.ScanDirectory(Path.GetTempPath(), _since, _finalTempFiles);
         var shm = _scanner.ScanDirectory("/dev/shm", _since);
         var cards = CardDirectory(_sources.DataDirectory);
@@ -130,10 +153,11 @@ internal sealed class LeakSweep
         }
         _places.Add($"screenshots ({screenshots.Length} files, {_pngTextChunks} PNG text chunks)");
 
-        TestContext.Out.WriteLine("Searched for the card:\n  " + string.Join("\n  ", _places));
+        var searched = string.Join(", ", ["the card(s)", .. _scanner.CanaryNames]);
+        TestContext.Out.WriteLine($"Searched for {searched}:\n  " + string.Join("\n  ", _places));
         Assert.Multiple(() =>
         {
-            Assert.That(_scanner.Findings, Is.Empty, "the card leaked. Places searched:\n  " + string.Join("\n  ", _places));
+            Assert.That(_scanner.Findings, Is.Empty, $"a canary leaked ({searched}). Places searched:\n  " + string.Join("\n  ", _places));
             Assert.That(Directory.Exists(cards), Is.True, "the worker's card folder is where this sweep looked");
             Assert.That(Directory.GetFiles(cards), Is.Empty, "the card file must be gone");
             if (browserRan)
@@ -151,18 +175,20 @@ internal sealed class LeakSweep
     /// <summary>Files of browser profiles still in the temp folder after the worker stopped (a killed browser leaves its own), scanned.</summary>
     public IEnumerable<string> LeftoverProfileFiles => _finalTempFiles.Where(f => f.Contains(ProfileMarker, StringComparison.Ordinal));
 
-    private void Text(string where, string text, string? mustMention = null)
+    /// <summary>Scans one more output of the scenario (e.g. what an owner's CLI verb printed), listed with the places searched.</summary>
+    /// <param name="mustMention">Texts it must hold (e.g. a purchase id), or scanning it proves nothing.</param>
+    public void Text(string where, string text, params IReadOnlyList<string> mustMention)
     {
         _scanner.ScanText(where, text);
         _places.Add($"{where} ({text.Length} chars)");
-        if (mustMention is not null)
+        foreach (var expected in mustMention)
         {
-            Assert.That(text, Does.Contain(mustMention), $"{where} must hold this purchase's traces, or scanning it proves nothing");
+            Assert.That(text, Does.Contain(expected), $"{where} must hold this scenario's traces ({expected}), or scanning it proves nothing");
         }
     }
 
     /// <summary>get_purchase and list_purchases through <c>checkout-agent mcp</c> (a child process) and the SDK's client.</summary>
-    private async Task McpAsync(string id)
+    private async Task McpAsync()
     {
         var stderr = new StringBuilder();
         var transport = ClientCli.McpTransport(_sources.Api, _sources.Token, line =>
@@ -175,11 +201,15 @@ internal sealed class LeakSweep
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using (var client = await McpClient.CreateAsync(transport, cancellationToken: timeout.Token))
         {
-            foreach (var (tool, arguments) in new[] { ("get_purchase", new Dictionary<string, object?> { ["id"] = id }), ("list_purchases", []) })
+            var calls = _sources.AllPurchaseIds
+                .Select(id => ("get_purchase", new Dictionary<string, object?> { ["id"] = id }, (IReadOnlyList<string>)[id]))
+                .Append(("list_purchases", [], _sources.AllPurchaseIds));
+            foreach (var (tool, arguments, mention) in calls)
             {
                 var result = await client.CallToolAsync(tool, arguments, cancellationToken: timeout.Token);
                 Assert.That(result.IsError, Is.Not.True, $"MCP {tool} failed");
-                Text($"MCP {tool} response", string.Join('\n', result.Content.OfType<TextContentBlock>().Select(c => c.Text)), mustMention: id);
+                Text($"MCP {tool} response{(tool == "get_purchase" ? $" for {mention[0]}" : "")}",
+                    string.Join('\n', result.Content.OfType<TextContentBlock>().Select(c => c.Text)), mention);
             }
         }
         lock (stderr)

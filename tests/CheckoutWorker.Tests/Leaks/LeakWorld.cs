@@ -103,10 +103,22 @@ internal sealed class LeakWorld : IAsyncDisposable
     }
 
     /// <summary>Runs the sweep: live places first, then the worker is stopped and the rest is scanned.</summary>
-    public async Task<LeakSweep> SweepAsync(string purchaseId, SandboxIssuedCard card, bool browserRan)
+    public Task<LeakSweep> SweepAsync(string purchaseId, SandboxIssuedCard card, bool browserRan) =>
+        SweepAsync(purchaseId, [card], [], browserRan);
+
+    /// <summary>
+    /// Runs the sweep for every card and canary: live places first, then the worker is stopped and the rest is scanned.
+    /// </summary>
+    /// <param name="purchaseId">The purchase whose API and MCP answers are read; it must show in every place.</param>
+    /// <param name="earlierPurchaseIds">The scenario's earlier purchases: read too, and they must show in the list, logs and console.</param>
+    /// <param name="beforeStop">Runs after the live pass, before the worker stops, e.g. to scan more outputs with <see cref="LeakSweep.Text"/>.</param>
+    public async Task<LeakSweep> SweepAsync(string purchaseId, IReadOnlyList<SandboxIssuedCard> cards, IReadOnlyList<LeakCanary> canaries, bool browserRan,
+        IReadOnlyList<string>? earlierPurchaseIds = null, Action<LeakSweep>? beforeStop = null)
     {
-        var sweep = new LeakSweep(card, _since, new LeakSources(Service.BaseAddress, Agent.Token, purchaseId, Service.DataDirectory, Seq, Webhooks));
+        var sweep = new LeakSweep(cards, canaries, _since,
+            new LeakSources(Service.BaseAddress, Agent.Token, purchaseId, Service.DataDirectory, Seq, Webhooks, earlierPurchaseIds));
         await sweep.LiveAsync();
+        beforeStop?.Invoke(sweep);
         await StopAsync();
         sweep.Final(_console.ToString(), browserRan);
         return sweep;
