@@ -64,8 +64,14 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
     /// <summary>How long an <c>if</c> waits for its element (or the next step's) unless it sets its own timeout.</summary>
     public static readonly TimeSpan IfTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the total must stay the same before <c>assert_total</c> compares it (a quote may still be arriving).</summary>
-    public static readonly TimeSpan TotalSettleTime = TimeSpan.FromMilliseconds(600);
+    /// <summary>
+    /// How long a total that matches the approved amount must stay the same before <c>assert_total</c> accepts it. Short:
+    /// a later change can only make the one-time card, scoped to the approved amount, decline.
+    /// </summary>
+    public static readonly TimeSpan MatchingTotalSettleTime = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a total that differs must stay the same before it ends the run: a shipping quote or tax may still be arriving.</summary>
+    public static readonly TimeSpan DifferingTotalSettleTime = TimeSpan.FromSeconds(1);
 
     private readonly BrowserOptions _options = options.Value;
     private readonly RecipeOptions _recipes = recipeOptions.Value;
@@ -427,7 +433,8 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     stableSince = clock.Elapsed;
                 }
                 var readable = Money.TryParse(text, out var amount, out var currency);
-                if (readable && clock.Elapsed - stableSince >= TotalSettleTime)
+                var matches = readable && (!run.CompareTotal || (amount == run.ApprovedAmount && Money.CurrencyMatches(currency, run.Currency)));
+                if (readable && clock.Elapsed - stableSince >= (matches ? MatchingTotalSettleTime : DifferingTotalSettleTime))
                 {
                     settled = (amount, currency);
                     break;
