@@ -353,26 +353,17 @@ public sealed class ApiTests
 
     private static async Task<string> WaitForStatusAsync(HttpClient client, string id, string status)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}");
-            if (purchase.GetProperty("status").GetString() == status)
-            {
-                return purchase.TryGetProperty("spend_request_id", out var spend) ? spend.GetString()! : "";
-            }
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"purchase never reached {status}: {purchase}");
-            await Task.Delay(50);
-        }
+        var purchase = await Poll.UntilAsync(
+            () => client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}"),
+            purchase => purchase.GetProperty("status").GetString() == status,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50),
+            purchase => $"purchase never reached {status}: {purchase}");
+        return purchase.TryGetProperty("spend_request_id", out var spend) ? spend.GetString()! : "";
     }
 
     private async Task WaitForSpendRequestsAsync(int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (_service.Sandbox.SpendRequestCount < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.TryUntilAsync(() => _service.Sandbox.SpendRequestCount >= count, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
         await Task.Delay(300);
     }
 }
