@@ -1,4 +1,5 @@
 using System.Net;
+using CheckoutAgent.Tests;
 using Microsoft.Extensions.Logging;
 
 namespace CheckoutAgent.DemoMerchant.Tests;
