@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Tests.Service;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Schedules;
@@ -21,7 +20,7 @@ public sealed class ScheduleFiringTests
 
     [OneTimeSetUp]
     public async Task StartAsync() =>
-        _service = await TestService.StartAsync(sandboxOptions: new LinkSandboxOptions { Approval = SandboxApprovalMode.Never });
+        _service = await TestService.StartWithoutApprovalAsync();
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _service.DisposeAsync();

@@ -34,11 +34,7 @@ public class RestartTests : DataDirectoryTest
     [Test]
     public async Task Restart_killed_while_approval_pending_keeps_polling_the_same_spend_request_and_buys_once()
     {
-        await StartWorldAsync(EmulatorApprovalMode.Manual, new DemoShopOptions());
-        var first = await StartServiceAsync("first run");
-        var id = await PostPurchaseAsync(first);
-        var pending = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
-        var spendRequestId = pending.GetProperty("spend_request_id").GetString()!;
+        var (first, id, spendRequestId) = await StartAwaitingApprovalAsync();
 
         await first.KillAsync();
         var second = await StartServiceAsync("second run");
@@ -152,11 +148,7 @@ public class RestartTests : DataDirectoryTest
     [Test]
     public async Task Restart_after_sigterm_while_approval_pending_exits_zero_and_resumes_the_same_spend_request()
     {
-        await StartWorldAsync(EmulatorApprovalMode.Manual, new DemoShopOptions());
-        var first = await StartServiceAsync("first run");
-        var id = await PostPurchaseAsync(first);
-        var pending = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
-        var spendRequestId = pending.GetProperty("spend_request_id").GetString()!;
+        var (first, id, spendRequestId) = await StartAwaitingApprovalAsync();
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         var exitCode = await first.TerminateAsync(TimeSpan.FromSeconds(20));
@@ -176,6 +168,16 @@ public class RestartTests : DataDirectoryTest
             Assert.That(Shop.Orders, Has.Count.EqualTo(1), "exactly one order");
             Assert.That(Kinds(ended).Count(k => k == "spend_request"), Is.EqualTo(1), Explain(ended));
         });
+    }
+
+    /// <summary>A world whose person approves by hand, and a first run with one purchase waiting at approval.</summary>
+    private async Task<(ServiceProcess First, string Id, string SpendRequestId)> StartAwaitingApprovalAsync()
+    {
+        await StartWorldAsync(EmulatorApprovalMode.Manual, new DemoShopOptions());
+        var first = await StartServiceAsync("first run");
+        var id = await PostPurchaseAsync(first);
+        var pending = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
+        return (first, id, pending.GetProperty("spend_request_id").GetString()!);
     }
 
     private async Task StartWorldAsync(EmulatorApprovalMode approval, DemoShopOptions shopOptions) =>

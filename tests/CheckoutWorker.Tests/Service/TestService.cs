@@ -128,6 +128,10 @@ internal sealed class TestService : IAsyncDisposable
         return client.SendAsync(request);
     }
 
+    /// <summary>A service whose Link sandbox never answers approval requests: purchases wait at approval, so nothing needs a browser.</summary>
+    public static Task<TestService> StartWithoutApprovalAsync() =>
+        StartAsync(sandboxOptions: new LinkSandboxOptions { Approval = SandboxApprovalMode.Never });
+
     /// <summary>Polls GET /v1/purchases/{id} until its status is terminal.</summary>
     public static async Task<JsonElement> WaitForEndAsync(HttpClient client, string purchaseId, TimeSpan? timeout = null)
     {
