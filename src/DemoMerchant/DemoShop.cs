@@ -442,10 +442,8 @@ public sealed partial class DemoShop : IAsyncDisposable
             return;
         }
 
-        if (!cart.TryBeginCheckout())
+        if (!await TryBeginCheckoutAsync(context, cart))
         {
-            await HtmlAsync(context, StatusCodes.Status409Conflict,
-                _pages.Problem("Payment in progress", "A payment for this cart is already being processed. Check your order confirmation before trying again."));
             return;
         }
 
@@ -581,10 +579,8 @@ public sealed partial class DemoShop : IAsyncDisposable
                     _pages.ReviewStep(lines, UnitIncrease, shipping, last4, "Tick the box to accept the terms of sale."));
                 return;
             }
-            if (!cart.TryBeginCheckout())
+            if (!await TryBeginCheckoutAsync(context, cart))
             {
-                await HtmlAsync(context, StatusCodes.Status409Conflict,
-                    _pages.Problem("Payment in progress", "A payment for this cart is already being processed. Check your order confirmation before trying again."));
                 return;
             }
             try
@@ -697,6 +693,18 @@ public sealed partial class DemoShop : IAsyncDisposable
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync(html, context.RequestAborted);
+    }
+
+    /// <summary>Claims the cart for one payment; when another submit holds it, answers 409 and returns false.</summary>
+    private async Task<bool> TryBeginCheckoutAsync(HttpContext context, Cart cart)
+    {
+        if (cart.TryBeginCheckout())
+        {
+            return true;
+        }
+        await HtmlAsync(context, StatusCodes.Status409Conflict,
+            _pages.Problem("Payment in progress", "A payment for this cart is already being processed. Check your order confirmation before trying again."));
+        return false;
     }
 
     private static void SeeOther(HttpContext context, string path)
