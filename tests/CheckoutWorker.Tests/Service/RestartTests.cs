@@ -37,20 +37,11 @@ public class RestartTests : DataDirectoryTest
         var (first, id, spendRequestId) = await StartAwaitingApprovalAsync();
 
         await first.KillAsync();
-        var second = await StartServiceAsync("second run");
         // The person approves only now: the restarted worker must be polling the request the first run created.
-        Emulator.Sandbox.Approve(spendRequestId);
-        var ended = await WaitForAsync(second, id, IsTerminal, "a terminal status");
+        var ended = await ApproveOnASecondRunAsync(id, spendRequestId);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(Status(ended), Is.EqualTo(PurchaseStatus.Succeeded), Explain(ended));
-            Assert.That(ended.GetProperty("spend_request_id").GetString(), Is.EqualTo(spendRequestId));
-            Assert.That(Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "exactly one spend request for the purchase");
-            Assert.That(Shop.Orders, Has.Count.EqualTo(1), "exactly one order");
-            Assert.That(Shop.PaySubmissions, Is.EqualTo(1), "exactly one final click");
-            Assert.That(Kinds(ended).Count(k => k == "spend_request"), Is.EqualTo(1), Explain(ended));
-        });
+        AssertBoughtOnceWith(ended, spendRequestId,
+            () => Assert.That(Shop.PaySubmissions, Is.EqualTo(1), "exactly one final click"));
     }
 
     [Test]
@@ -156,18 +147,9 @@ public class RestartTests : DataDirectoryTest
         Assert.That(exitCode, Is.Zero, first.Describe());
         Assert.That(first.Output, Does.Not.Match(@" (ERR|FTL)\]"), "a graceful stop logs no error:\n" + first.Describe());
         Assert.That(first.Output, Does.Contain("stopped at a safe point"), first.Describe());
-        var second = await StartServiceAsync("second run");
-        Emulator.Sandbox.Approve(spendRequestId);
-        var ended = await WaitForAsync(second, id, IsTerminal, "a terminal status");
+        var ended = await ApproveOnASecondRunAsync(id, spendRequestId);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(Status(ended), Is.EqualTo(PurchaseStatus.Succeeded), Explain(ended));
-            Assert.That(ended.GetProperty("spend_request_id").GetString(), Is.EqualTo(spendRequestId));
-            Assert.That(Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "exactly one spend request");
-            Assert.That(Shop.Orders, Has.Count.EqualTo(1), "exactly one order");
-            Assert.That(Kinds(ended).Count(k => k == "spend_request"), Is.EqualTo(1), Explain(ended));
-        });
+        AssertBoughtOnceWith(ended, spendRequestId);
     }
 
     /// <summary>A world whose person approves by hand, and a first run with one purchase waiting at approval.</summary>
@@ -179,6 +161,26 @@ public class RestartTests : DataDirectoryTest
         var pending = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
         return (first, id, pending.GetProperty("spend_request_id").GetString()!);
     }
+
+    /// <summary>Starts a second run, approves the spend request as the person, and waits for the purchase to end.</summary>
+    private async Task<JsonElement> ApproveOnASecondRunAsync(string id, string spendRequestId)
+    {
+        var second = await StartServiceAsync("second run");
+        Emulator.Sandbox.Approve(spendRequestId);
+        return await WaitForAsync(second, id, IsTerminal, "a terminal status");
+    }
+
+    /// <summary>The purchase succeeded with the spend request of the first run: one spend request, one order.</summary>
+    private void AssertBoughtOnceWith(JsonElement ended, string spendRequestId, Action? andAlso = null) =>
+        Assert.Multiple(() =>
+        {
+            Assert.That(Status(ended), Is.EqualTo(PurchaseStatus.Succeeded), Explain(ended));
+            Assert.That(ended.GetProperty("spend_request_id").GetString(), Is.EqualTo(spendRequestId));
+            Assert.That(Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "exactly one spend request for the purchase");
+            Assert.That(Shop.Orders, Has.Count.EqualTo(1), "exactly one order");
+            andAlso?.Invoke();
+            Assert.That(Kinds(ended).Count(k => k == "spend_request"), Is.EqualTo(1), Explain(ended));
+        });
 
     private async Task StartWorldAsync(EmulatorApprovalMode approval, DemoShopOptions shopOptions) =>
         _world = await ServiceWorld.StartAsync(DataDirectory, approval, shopOptions);
