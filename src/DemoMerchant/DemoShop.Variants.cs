@@ -61,18 +61,29 @@ public sealed partial class DemoShop
             ? HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound())
             : HtmlAsync(context, StatusCodes.Status200OK, _pages.SignIn("", null));
 
+    /// <summary>The account pages' POSTs: the account variant's store when this shop has one and the request is a form;
+    /// otherwise the 404 page is answered and null returned.</summary>
+    private async Task<AccountStore?> AccountsForPostAsync(HttpContext context)
+    {
+        if (_accounts is not null && context.Request.HasFormContentType)
+        {
+            return _accounts;
+        }
+        await HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
+        return null;
+    }
+
     private async Task SignInAsync(HttpContext context)
     {
-        if (_accounts is null || !context.Request.HasFormContentType)
+        if (await AccountsForPostAsync(context) is not { } accounts)
         {
-            await HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
             return;
         }
 
         Interlocked.Increment(ref _signInAttempts);
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var email = form["email"].ToString();
-        if (!_accounts.CheckPassword(email, form["password"].ToString()))
+        if (!accounts.CheckPassword(email, form["password"].ToString()))
         {
             // Neither value is logged; the email (not a secret) is kept in its field, the password never comes back.
             Log.SignInRefused(_logger, "password");
@@ -81,7 +92,7 @@ public sealed partial class DemoShop
             return;
         }
 
-        _accounts.BeginVerification(context);
+        accounts.BeginVerification(context);
         SeeOther(context, "/account/verify");
     }
 
@@ -114,15 +125,14 @@ public sealed partial class DemoShop
 
     private async Task VerifyAsync(HttpContext context)
     {
-        if (_accounts is null || !context.Request.HasFormContentType)
+        if (await AccountsForPostAsync(context) is not { } accounts)
         {
-            await HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
             return;
         }
 
         Interlocked.Increment(ref _codeVerifications);
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        switch (_accounts.Verify(context, form["code"].ToString()))
+        switch (accounts.Verify(context, form["code"].ToString()))
         {
             case CodeCheck.Accepted:
                 Interlocked.Increment(ref _signIns);

@@ -2,16 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using CheckoutAgent.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -126,33 +121,20 @@ public sealed partial class DemoShop : IAsyncDisposable
         Validate(options);
         loggerFactory ??= NullLoggerFactory.Instance;
 
-        // The empty builder reads no appsettings, environment or command line, and adds no console logger:
-        // the shop runs inside other processes and must behave the same whatever they were started with.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(DemoShop).Assembly.GetName().Name,
-        });
         // Three listeners, three origins: the shop, its card processor, and a processor no recipe trusts.
         ListenOptions? shopListener = null, cardListener = null, foreignListener = null;
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var builder = EmbeddedKestrel.CreateBuilder(typeof(DemoShop), loggerFactory, kestrel =>
         {
-            kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, 0, listen => shopListener = listen);
             kestrel.Listen(IPAddress.Loopback, 0, listen => cardListener = listen);
             kestrel.Listen(IPAddress.Loopback, 0, listen => foreignListener = listen);
         });
-        builder.Services.AddRoutingCore();
-        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
-
-        // The default lifetime hooks Ctrl+C and SIGTERM for the whole process; the host process owns those, not us.
-        builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, EmbeddedLifetime>());
 
         var app = builder.Build();
         var shop = new DemoShop(app, options, authorizer, loggerFactory);
         shop.MapRoutes();
-        try
+        return await EmbeddedKestrel.StartAsync(shop, app, () =>
         {
-            await app.StartAsync(ct);
             // Kestrel writes the port it bound back into each listener's endpoint.
             static int BoundPort(ListenOptions? listener) =>
                 listener?.IPEndPoint?.Port is > 0 and var port ? port : throw new InvalidOperationException("Kestrel did not report the port it bound.");
@@ -164,13 +146,7 @@ public sealed partial class DemoShop : IAsyncDisposable
             shop._origin = root.GetLeftPart(UriPartial.Authority);
             shop._baseUrl = root;
             Log.Started(shop._logger, options.ShopName, root);
-            return shop;
-        }
-        catch
-        {
-            await shop.DisposeAsync();
-            throw;
-        }
+        }, ct);
     }
 
     /// <summary>Stops the server; in-flight requests get the host's shutdown grace period.</summary>
@@ -466,10 +442,8 @@ public sealed partial class DemoShop : IAsyncDisposable
             return;
         }
 
-        if (!cart.TryBeginCheckout())
+        if (!await TryBeginCheckoutAsync(context, cart))
         {
-            await HtmlAsync(context, StatusCodes.Status409Conflict,
-                _pages.Problem("Payment in progress", "A payment for this cart is already being processed. Check your order confirmation before trying again."));
             return;
         }
 
@@ -605,10 +579,8 @@ public sealed partial class DemoShop : IAsyncDisposable
                     _pages.ReviewStep(lines, UnitIncrease, shipping, last4, "Tick the box to accept the terms of sale."));
                 return;
             }
-            if (!cart.TryBeginCheckout())
+            if (!await TryBeginCheckoutAsync(context, cart))
             {
-                await HtmlAsync(context, StatusCodes.Status409Conflict,
-                    _pages.Problem("Payment in progress", "A payment for this cart is already being processed. Check your order confirmation before trying again."));
                 return;
             }
             try
@@ -723,19 +695,23 @@ public sealed partial class DemoShop : IAsyncDisposable
         return context.Response.WriteAsync(html, context.RequestAborted);
     }
 
+    /// <summary>Claims the cart for one payment; when another submit holds it, answers 409 and returns false.</summary>
+    private async Task<bool> TryBeginCheckoutAsync(HttpContext context, Cart cart)
+    {
+        if (cart.TryBeginCheckout())
+        {
+            return true;
+        }
+        await HtmlAsync(context, StatusCodes.Status409Conflict,
+            _pages.Problem("Payment in progress", "A payment for this cart is already being processed. Check your order confirmation before trying again."));
+        return false;
+    }
+
     private static void SeeOther(HttpContext context, string path)
     {
         // 303 so the browser follows a POST with a GET: reloading the result page never resubmits a payment.
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
         context.Response.Headers.Location = path;
-    }
-
-    /// <summary>Lets the host start and stop without touching process signals.</summary>
-    private sealed class EmbeddedLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static partial class Log

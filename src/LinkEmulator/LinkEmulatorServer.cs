@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CheckoutAgent.Link.Sandbox;
+using CheckoutAgent.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,8 +10,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -91,36 +90,19 @@ public sealed partial class LinkEmulatorServer : IAsyncDisposable
         }
         loggerFactory ??= NullLoggerFactory.Instance;
 
-        // The empty builder reads no appsettings, environment or command line and adds no logger of its own: the
-        // emulator behaves the same inside any host, and logs only through the factory it is given.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(LinkEmulatorServer).Assembly.GetName().Name,
-        });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        var builder = EmbeddedKestrel.CreateBuilder(typeof(LinkEmulatorServer), loggerFactory);
         builder.WebHost.UseUrls(urls);
-        builder.Services.AddRoutingCore();
-        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
-        // The default lifetime hooks Ctrl+C and SIGTERM for the whole process; the host process owns those.
-        builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, EmbeddedLifetime>());
 
         var app = builder.Build();
         var server = new LinkEmulatorServer(app, options, sandbox, loggerFactory);
         server.MapRoutes();
-        try
+        return await EmbeddedKestrel.StartAsync(server, app, () =>
         {
-            await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? throw new InvalidOperationException("Kestrel did not report the address it bound.");
             server._root = new Uri(address.TrimEnd('/') + "/");
             Log.Started(server._logger, server.ApiBaseUrl, server.AuthBaseUrl, options.Approval);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -251,11 +233,4 @@ public sealed partial class LinkEmulatorServer : IAsyncDisposable
 
     private static string RouteId(HttpContext context) =>
         context.Request.RouteValues["id"] as string ?? throw new InvalidOperationException("Route without {id}.");
-
-    private sealed class EmbeddedLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

@@ -36,17 +36,8 @@ public class MigrationTests : StorageTest
     [Test]
     public async Task Running_the_migrations_again_changes_nothing()
     {
-        var database = new CheckoutDatabase(DatabasePath);
-        await database.InitializeAsync(CancellationToken.None);
-        var before = await VersionsAsync(database);
-        var appliedAt = await ScalarAsync(database, "SELECT group_concat(applied_at) FROM schema_migrations");
-
-        var again = await new CheckoutDatabase(DatabasePath).InitializeAsync(CancellationToken.None);
-
-        Assert.That(again.Applied, Is.Empty);
-        Assert.That(again.Adopted, Is.Empty);
-        Assert.That(await VersionsAsync(database), Is.EqualTo(before));
-        Assert.That(await ScalarAsync(database, "SELECT group_concat(applied_at) FROM schema_migrations"), Is.EqualTo(appliedAt));
+        await AssertInitializingAgainChangesNothingAsync(new CheckoutDatabase(DatabasePath),
+            "SELECT group_concat(applied_at) FROM schema_migrations");
     }
 
     [Test]

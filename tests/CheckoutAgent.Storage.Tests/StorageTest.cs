@@ -35,6 +35,24 @@ public abstract class StorageTest
         return await command.ExecuteScalarAsync();
     }
 
+    /// <summary>
+    /// Initializes <paramref name="database"/>, then another <see cref="CheckoutDatabase"/> on the same file: the second
+    /// must apply and adopt nothing, and neither the recorded versions nor <paramref name="probeSql"/>'s answer may move.
+    /// </summary>
+    protected async Task AssertInitializingAgainChangesNothingAsync(CheckoutDatabase database, string probeSql)
+    {
+        await database.InitializeAsync(CancellationToken.None);
+        var versions = await VersionsAsync(database);
+        var probe = await ScalarAsync(database, probeSql);
+
+        var again = await new CheckoutDatabase(DatabasePath).InitializeAsync(CancellationToken.None);
+
+        Assert.That(again.Applied, Is.Empty);
+        Assert.That(again.Adopted, Is.Empty);
+        Assert.That(await VersionsAsync(database), Is.EqualTo(versions));
+        Assert.That(await ScalarAsync(database, probeSql), Is.EqualTo(probe));
+    }
+
     protected static async Task<long> CountAsync(CheckoutDatabase database, string table) => (long)(await ScalarAsync(database, $"SELECT COUNT(*) FROM {table}"))!;
 
     protected static async Task<List<(long Version, string Name, string How)>> VersionsAsync(CheckoutDatabase database)

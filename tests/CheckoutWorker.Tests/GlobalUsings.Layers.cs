@@ -1,10 +1,4 @@
-// The layers below the host: Core (parsing and deciding) and Storage (where state is kept).
-global using CheckoutAgent.Core.Agents;
-global using CheckoutAgent.Core.Intake;
-global using CheckoutAgent.Core.Policy;
-global using CheckoutAgent.Core.Purchases;
-global using CheckoutAgent.Core.Recipes;
-global using CheckoutAgent.Core.Schedules;
-global using CheckoutAgent.Storage;
+// The layers below the host come from the host's own list (src/CheckoutWorker/GlobalUsings.cs, linked in the .csproj);
+// the tests also see the host's configuration and wiring everywhere.
 global using CheckoutAgent.Worker.Configuration;
 global using CheckoutAgent.Worker.Hosting;

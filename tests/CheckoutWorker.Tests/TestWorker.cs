@@ -48,17 +48,11 @@ internal sealed class TestWorker : IAsyncDisposable
     /// <summary>Waits until the purchase reaches a terminal status (the test fails after the timeout).</summary>
     public async Task<PurchaseRecord> WaitForEndAsync(string purchaseId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTime.UtcNow < deadline)
-        {
-            var purchase = await Store.GetAsync(purchaseId, CancellationToken.None);
-            if (purchase is not null && PurchaseStatus.IsTerminal(purchase.Status))
-            {
-                return purchase;
-            }
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Purchase {purchaseId} did not end in time.");
+        var (ended, purchase) = await Poll.TryUntilAsync(
+            () => Store.GetAsync(purchaseId, CancellationToken.None),
+            purchase => purchase is not null && PurchaseStatus.IsTerminal(purchase.Status),
+            timeout ?? TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50));
+        return ended ? purchase! : throw new TimeoutException($"Purchase {purchaseId} did not end in time.");
     }
 
     public async ValueTask DisposeAsync()

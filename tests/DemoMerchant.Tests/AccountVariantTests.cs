@@ -141,27 +141,9 @@ public sealed class AccountVariantTests : BrowserTestBase
 
 /// <summary>The account variant's code check over plain HTTP: RFC 6238 vectors, the ±1 step window, the system clock.</summary>
 [TestFixture]
-public sealed class AccountCodeTests
+public sealed class AccountCodeTests : HttpShopTest
 {
     private const string RfcSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-
-    private readonly List<IAsyncDisposable> _shops = [];
-    private readonly List<HttpClient> _clients = [];
-
-    [TearDown]
-    public async Task StopAsync()
-    {
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
-        _clients.Clear();
-        foreach (var shop in _shops)
-        {
-            await shop.DisposeAsync();
-        }
-        _shops.Clear();
-    }
 
     /// <summary>Signs in with the password, then posts <paramref name="code"/>; returns the verify POST's status.</summary>
     private async Task<(HttpStatusCode Status, DemoShop Shop)> SignInWithCodeAsync(TimeProvider clock, string code)
@@ -170,12 +152,12 @@ public sealed class AccountCodeTests
         {
             Variant = DemoVariant.Account, AccountEmail = "a@example.com", AccountPassword = "pw", AccountTotpSecret = RfcSecret, Clock = clock,
         }, RecordingAuthorizer.Approving());
-        _shops.Add(shop);
+        Track(shop);
         var buyer = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }, disposeHandler: true)
         {
             BaseAddress = shop.BaseUrl,
         };
-        _clients.Add(buyer);
+        Track(buyer);
         using (var password = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = "a@example.com", ["password"] = "pw" }))
         using (var signIn = await buyer.PostAsync(new Uri("/account/sign-in", UriKind.Relative), password))
         {

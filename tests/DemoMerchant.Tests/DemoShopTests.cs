@@ -1,4 +1,5 @@
 using System.Net;
+using CheckoutAgent.Tests;
 using Microsoft.Extensions.Logging;
 
 namespace CheckoutAgent.DemoMerchant.Tests;
@@ -340,10 +341,8 @@ public sealed class DemoShopTests
         await AddToCartAsync(buyer, "pour-over-dripper", 1);
 
         var first = PostFormAsync(buyer, "/checkout", ValidCheckout());
-        while (shop.PaymentAttempts == 0)
-        {
-            await Task.Delay(10);
-        }
+        await Poll.UntilAsync(() => shop.PaymentAttempts > 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10),
+            () => "the first checkout never reached the authorizer");
 
         using var second = await PostFormAsync(buyer, "/checkout", ValidCheckout());
         release.SetResult();

@@ -172,25 +172,13 @@ public sealed class ShopVariantBrowserTests : BrowserTestBase
 
 /// <summary>The consent wall's per-visit draw over plain HTTP.</summary>
 [TestFixture]
-public sealed class ConsentDrawTests
+public sealed class ConsentDrawTests : HttpShopTest
 {
-    private readonly List<IAsyncDisposable> _shops = [];
-
-    [TearDown]
-    public async Task StopAsync()
-    {
-        foreach (var shop in _shops)
-        {
-            await shop.DisposeAsync();
-        }
-        _shops.Clear();
-    }
-
     /// <summary>Which of <paramref name="visits"/> fresh browsers got the wall, checked on two pages of each visit.</summary>
     private async Task<bool[]> VisitAsync(DemoShopOptions options, int visits)
     {
         var shop = await DemoShop.StartAsync(options, RecordingAuthorizer.Approving());
-        _shops.Add(shop);
+        Track(shop);
         var walls = new bool[visits];
         for (var i = 0; i < visits; i++)
         {
@@ -230,7 +218,7 @@ public sealed class ConsentDrawTests
     public async Task AcceptingSetsTheConsentCookieAndTheWallStaysAway()
     {
         var shop = await DemoShop.StartAsync(new DemoShopOptions { Variant = DemoVariant.Consent, ConsentWall = ConsentWallMode.Always }, RecordingAuthorizer.Approving());
-        _shops.Add(shop);
+        Track(shop);
         using var buyer = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }, disposeHandler: true) { BaseAddress = shop.BaseUrl };
 
         var before = await buyer.GetStringAsync(new Uri("/", UriKind.Relative));

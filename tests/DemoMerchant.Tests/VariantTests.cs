@@ -5,31 +5,13 @@ namespace CheckoutAgent.DemoMerchant.Tests;
 
 /// <summary>The demo shop's variants over plain HTTP: the behaviour their browser tests rely on, without a browser.</summary>
 [TestFixture]
-public sealed class VariantTests
+public sealed class VariantTests : HttpShopTest
 {
-    private readonly List<IAsyncDisposable> _shops = [];
-    private readonly List<HttpClient> _clients = [];
-
-    [TearDown]
-    public async Task StopAsync()
-    {
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
-        _clients.Clear();
-        foreach (var shop in _shops)
-        {
-            await shop.DisposeAsync();
-        }
-        _shops.Clear();
-    }
-
     private async Task<(DemoShop Shop, RecordingAuthorizer Authorizer)> StartAsync(DemoVariant variant)
     {
         var authorizer = RecordingAuthorizer.Approving();
         var shop = await DemoShop.StartAsync(new DemoShopOptions { Variant = variant }, authorizer);
-        _shops.Add(shop);
+        Track(shop);
         return (shop, authorizer);
     }
 
@@ -39,7 +21,7 @@ public sealed class VariantTests
         {
             BaseAddress = baseUrl,
         };
-        _clients.Add(client);
+        Track(client);
         return client;
     }
 

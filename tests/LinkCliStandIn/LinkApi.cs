@@ -81,16 +81,7 @@ internal sealed class LinkApi(HttpClient http, AuthStore auth, Func<string, stri
             request.Content = new StringContent(body, Encoding.UTF8);
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? "text/plain;charset=UTF-8");
         }
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException)
-        {
-            throw CliError.Unknown($"Request failed: {method} {url}");
-        }
-        using (response)
+        using (var response = await SendOrFailAsync(request, $"{method} {url}", cancellationToken))
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             var headerJson = new JsonObject();
@@ -209,16 +200,7 @@ internal sealed class LinkApi(HttpClient http, AuthStore auth, Func<string, stri
             // Never the body: a retrieve with include=card carries the card number.
             log.WriteLine($"→ {method} {url}{(bearer is null ? "" : " (Authorization: Bearer <redacted>)")}");
         }
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException)
-        {
-            throw CliError.Unknown($"Request failed: {method} {url}");
-        }
-        using (response)
+        using (var response = await SendOrFailAsync(request, $"{method} {url}", cancellationToken))
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (verbose)
@@ -298,4 +280,17 @@ internal sealed class LinkApi(HttpClient http, AuthStore auth, Func<string, stri
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>Sends <paramref name="request"/>; a transport failure becomes link-cli's "Request failed" error naming <paramref name="what"/>.</summary>
+    private async Task<HttpResponseMessage> SendOrFailAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            throw CliError.Unknown($"Request failed: {what}");
+        }
+    }
 }

@@ -7,37 +7,24 @@ namespace CheckoutAgent.Tests.LinkClient;
 
 // Card files rest on POSIX permissions; the worker only runs on Linux.
 [UnsupportedOSPlatform("windows")]
-public class SandboxLinkClientTests
+public class SandboxLinkClientTests : SandboxClientTest
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
-    private ManualTimeProvider _time = null!;
-    private TempDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _time = new ManualTimeProvider();
-        _dir = new TempDirectory();
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
     private (LinkSandbox Sandbox, SandboxLinkClient Client) Create(SandboxApprovalMode mode, long maxAmount = 50000)
     {
-        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = mode, MaxAmount = maxAmount }, _time);
+        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = mode, MaxAmount = maxAmount }, Time);
         return (sandbox, new SandboxLinkClient(sandbox));
     }
 
-    private DateTimeOffset In(TimeSpan span) => _time.GetUtcNow() + span;
+    private DateTimeOffset In(TimeSpan span) => Time.GetUtcNow() + span;
 
     [Test]
     public async Task WaitForApproval_returns_the_approved_request_with_brand_last4_and_the_card_file()
     {
         var (sandbox, client) = Create(SandboxApprovalMode.Auto);
         var created = await client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
-        var path = _dir.File("card.json");
+        var path = Dir.File("card.json");
 
         var approved = await client.WaitForApprovalAsync(created.Id, path, Interval, In(TimeSpan.FromMinutes(5)), CancellationToken.None);
 
@@ -58,7 +45,7 @@ public class SandboxLinkClientTests
     {
         var (sandbox, client) = Create(SandboxApprovalMode.Never);
         var created = await client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
-        _time.BeforeTimerFires = fired =>
+        Time.BeforeTimerFires = fired =>
         {
             if (fired == 3)
             {
@@ -66,10 +53,10 @@ public class SandboxLinkClientTests
             }
         };
 
-        var approved = await client.WaitForApprovalAsync(created.Id, _dir.File("card.json"), Interval, In(TimeSpan.FromMinutes(5)), CancellationToken.None);
+        var approved = await client.WaitForApprovalAsync(created.Id, Dir.File("card.json"), Interval, In(TimeSpan.FromMinutes(5)), CancellationToken.None);
 
         Assert.That(approved.Status, Is.EqualTo(SpendRequestStatus.Approved));
-        Assert.That(_time.TimersFired, Is.EqualTo(3));
+        Assert.That(Time.TimersFired, Is.EqualTo(3));
         Assert.That(sandbox.SpendRequestCount, Is.EqualTo(1));
     }
 
@@ -78,8 +65,8 @@ public class SandboxLinkClientTests
     {
         var (sandbox, client) = Create(SandboxApprovalMode.Never);
         var created = await client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
-        var path = _dir.File("card.json");
-        var start = _time.GetUtcNow();
+        var path = Dir.File("card.json");
+        var start = Time.GetUtcNow();
 
         var ex = Assert.ThrowsAsync<LinkException>(() => client.WaitForApprovalAsync(created.Id, path, Interval, In(TimeSpan.FromSeconds(7)), CancellationToken.None));
 
@@ -89,8 +76,8 @@ public class SandboxLinkClientTests
         Assert.That(sandbox.Get(created.Id).Status, Is.EqualTo(SpendRequestStatus.PendingApproval));
         Assert.That(File.Exists(path), Is.False);
         // 2 + 2 + 2 + 1: the last sleep is cut short so the final look happens at the deadline, not after it.
-        Assert.That(_time.GetUtcNow() - start, Is.EqualTo(TimeSpan.FromSeconds(7)));
-        Assert.That(_time.TimersFired, Is.EqualTo(4));
+        Assert.That(Time.GetUtcNow() - start, Is.EqualTo(TimeSpan.FromSeconds(7)));
+        Assert.That(Time.TimersFired, Is.EqualTo(4));
     }
 
     [Test]
@@ -98,7 +85,7 @@ public class SandboxLinkClientTests
     {
         var (_, client) = Create(SandboxApprovalMode.Deny);
         var created = await client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
-        var path = _dir.File("card.json");
+        var path = Dir.File("card.json");
 
         var result = await client.WaitForApprovalAsync(created.Id, path, Interval, In(TimeSpan.FromMinutes(1)), CancellationToken.None);
 
@@ -110,11 +97,11 @@ public class SandboxLinkClientTests
     [Test]
     public async Task WaitForApproval_reports_expiry_once_the_window_passes_while_polling()
     {
-        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Never, ApprovalWindow = TimeSpan.FromSeconds(5) }, _time);
+        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Never, ApprovalWindow = TimeSpan.FromSeconds(5) }, Time);
         var client = new SandboxLinkClient(sandbox);
         var created = await client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
 
-        var result = await client.WaitForApprovalAsync(created.Id, _dir.File("card.json"), Interval, In(TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var result = await client.WaitForApprovalAsync(created.Id, Dir.File("card.json"), Interval, In(TimeSpan.FromMinutes(1)), CancellationToken.None);
 
         Assert.That(result.Status, Is.EqualTo(SpendRequestStatus.Expired));
     }
@@ -124,15 +111,15 @@ public class SandboxLinkClientTests
     {
         var (_, client) = Create(SandboxApprovalMode.Auto);
         var created = await client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
-        var taken = _dir.File("taken.json");
+        var taken = Dir.File("taken.json");
         File.WriteAllText(taken, "someone else's");
 
         var ex = Assert.ThrowsAsync<LinkException>(() => client.WaitForApprovalAsync(created.Id, taken, Interval, In(TimeSpan.FromMinutes(1)), CancellationToken.None));
-        var retry = await client.WaitForApprovalAsync(created.Id, _dir.File("card.json"), Interval, In(TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var retry = await client.WaitForApprovalAsync(created.Id, Dir.File("card.json"), Interval, In(TimeSpan.FromMinutes(1)), CancellationToken.None);
 
         Assert.That(ex.Code, Is.EqualTo("OUTPUT_FILE_EXISTS"));
         Assert.That(File.ReadAllText(taken), Is.EqualTo("someone else's"));
-        Assert.That(retry.CardOutputFile, Is.EqualTo(_dir.File("card.json")));
+        Assert.That(retry.CardOutputFile, Is.EqualTo(Dir.File("card.json")));
     }
 
     [Test]
@@ -141,7 +128,7 @@ public class SandboxLinkClientTests
         var (sandbox, client) = Create(SandboxApprovalMode.Never);
         var created = await client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
         using var cts = new CancellationTokenSource();
-        _time.BeforeTimerFires = fired =>
+        Time.BeforeTimerFires = fired =>
         {
             if (fired == 2)
             {
@@ -149,9 +136,9 @@ public class SandboxLinkClientTests
             }
         };
 
-        Assert.That(() => client.WaitForApprovalAsync(created.Id, _dir.File("card.json"), Interval, In(TimeSpan.FromHours(1)), cts.Token),
+        Assert.That(() => client.WaitForApprovalAsync(created.Id, Dir.File("card.json"), Interval, In(TimeSpan.FromHours(1)), cts.Token),
             Throws.InstanceOf<OperationCanceledException>());
-        Assert.That(_time.TimersFired, Is.EqualTo(2));
+        Assert.That(Time.TimersFired, Is.EqualTo(2));
         Assert.That(sandbox.SpendRequestCount, Is.EqualTo(1));
     }
 

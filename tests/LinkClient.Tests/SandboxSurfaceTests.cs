@@ -7,23 +7,10 @@ namespace CheckoutAgent.Tests.LinkClient;
 /// <summary>The rest of Link's surface in the sandbox and its in-process client: update, list, delegated create,
 /// Shared Payment Tokens, transactions, observations, modes and logins.</summary>
 [UnsupportedOSPlatform("windows")]
-public class SandboxSurfaceTests
+public class SandboxSurfaceTests : SandboxClientTest
 {
-    private ManualTimeProvider _time = null!;
-    private TempDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _time = new ManualTimeProvider();
-        _dir = new TempDirectory();
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
     private LinkSandbox Sandbox(SandboxApprovalMode mode = SandboxApprovalMode.Manual, long maxAmount = 50_000) =>
-        new(new LinkSandboxOptions { Approval = mode, MaxAmount = maxAmount }, _time);
+        new(new LinkSandboxOptions { Approval = mode, MaxAmount = maxAmount }, Time);
 
     [Test]
     public void Update_before_approval_changes_only_the_given_fields()
@@ -105,7 +92,7 @@ public class SandboxSurfaceTests
         var sandbox = Sandbox(SandboxApprovalMode.Manual);
         var id = sandbox.Create(TestData.Card()).Id;
 
-        _time.Advance(TimeSpan.FromMinutes(29));
+        Time.Advance(TimeSpan.FromMinutes(29));
         Assert.That(sandbox.Get(id).Status, Is.EqualTo(SpendRequestStatus.PendingApproval));
         Assert.That(sandbox.Approve(id).Status, Is.EqualTo(SpendRequestStatus.Approved));
     }
@@ -113,12 +100,12 @@ public class SandboxSurfaceTests
     [Test]
     public void Expire_mode_expires_after_ExpireAfter_not_the_approval_window()
     {
-        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Expire, ExpireAfter = TimeSpan.FromSeconds(10) }, _time);
+        var sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = SandboxApprovalMode.Expire, ExpireAfter = TimeSpan.FromSeconds(10) }, Time);
         var id = sandbox.Create(TestData.Card()).Id;
 
-        _time.Advance(TimeSpan.FromSeconds(9));
+        Time.Advance(TimeSpan.FromSeconds(9));
         Assert.That(sandbox.Get(id).Status, Is.EqualTo(SpendRequestStatus.PendingApproval));
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Time.Advance(TimeSpan.FromSeconds(1));
         Assert.That(sandbox.Get(id).Status, Is.EqualTo(SpendRequestStatus.Expired));
     }
 
@@ -126,7 +113,7 @@ public class SandboxSurfaceTests
     public void An_earlier_expires_at_is_honoured_and_a_past_one_refused()
     {
         var sandbox = Sandbox();
-        var soon = _time.GetUtcNow().AddMinutes(5);
+        var soon = Time.GetUtcNow().AddMinutes(5);
         var request = sandbox.Create(new SpendRequestCreateOptions
         {
             Amount = 100, MerchantName = "Shop", MerchantUrl = TestData.MerchantUrl, Context = TestData.Context, ExpiresAt = soon,
@@ -135,7 +122,7 @@ public class SandboxSurfaceTests
         Assert.That(request.ExpiresAt, Is.EqualTo(soon));
         var ex = Assert.Throws<LinkException>(() => sandbox.Create(new SpendRequestCreateOptions
         {
-            Amount = 100, MerchantName = "Shop", MerchantUrl = TestData.MerchantUrl, Context = TestData.Context, ExpiresAt = _time.GetUtcNow(),
+            Amount = 100, MerchantName = "Shop", MerchantUrl = TestData.MerchantUrl, Context = TestData.Context, ExpiresAt = Time.GetUtcNow(),
         }));
         Assert.That(ex!.Field, Is.EqualTo("expires_at"));
     }
@@ -153,7 +140,7 @@ public class SandboxSurfaceTests
         Assert.That(token.Id, Does.StartWith("spt_"));
         Assert.That(token.NetworkId, Is.EqualTo("net_sandbox"));
         Assert.That(token.Amount, Is.EqualTo(100));
-        Assert.That(token.ValidUntil, Is.EqualTo(_time.GetUtcNow() + TimeSpan.FromMinutes(30)));
+        Assert.That(token.ValidUntil, Is.EqualTo(Time.GetUtcNow() + TimeSpan.FromMinutes(30)));
         Assert.That(sandbox.RedeemSharedPaymentToken(token.Id, "net_sandbox", 100, "usd").Accepted, Is.True);
         Assert.That(sandbox.RedeemSharedPaymentToken(token.Id, "net_sandbox", 100, "usd").DeclineCode, Is.EqualTo(SharedPaymentTokenDeclineCodes.AlreadyUsed));
         Assert.That(sandbox.Get(id).Status, Is.EqualTo(SpendRequestStatus.Succeeded));
@@ -166,7 +153,7 @@ public class SandboxSurfaceTests
         var id = sandbox.Create(TestData.SharedPaymentToken()).Id;
         var token = sandbox.FindSharedPaymentToken(id)!;
 
-        _time.Advance(TimeSpan.FromMinutes(31));
+        Time.Advance(TimeSpan.FromMinutes(31));
 
         Assert.That(sandbox.RedeemSharedPaymentToken(token.Id, "net_sandbox", 100, "usd").DeclineCode, Is.EqualTo(SharedPaymentTokenDeclineCodes.Expired));
     }
@@ -298,9 +285,9 @@ public class SandboxSurfaceTests
         var sandbox = Sandbox(SandboxApprovalMode.Auto);
         var client = new SandboxLinkClient(sandbox);
         var created = await client.CreateSpendRequestAsync(TestData.SharedPaymentToken(), CancellationToken.None);
-        var path = _dir.File("card.json");
+        var path = Dir.File("card.json");
 
-        var approved = await client.WaitForApprovalAsync(created.Id, path, TimeSpan.FromSeconds(2), _time.GetUtcNow().AddMinutes(1), CancellationToken.None);
+        var approved = await client.WaitForApprovalAsync(created.Id, path, TimeSpan.FromSeconds(2), Time.GetUtcNow().AddMinutes(1), CancellationToken.None);
 
         Assert.That(approved.SharedPaymentToken, Is.EqualTo(sandbox.FindSharedPaymentToken(created.Id)!.Id));
         Assert.That(File.Exists(path), Is.False);

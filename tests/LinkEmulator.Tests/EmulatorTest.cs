@@ -118,6 +118,15 @@ public abstract class EmulatorTest
         ["request_approval"] = true,
     };
 
+    /// <summary>Creates a token spend request from <paramref name="body"/>, approves it, and reads back its Shared Payment Token id.</summary>
+    protected async Task<(string Id, string Token)> ApprovedTokenAsync(JsonObject body)
+    {
+        var id = await CreateAsync(body);
+        await ApproveAsync(id);
+        var token = (string)(await GetAsync($"/spend_requests/{id}?include=shared_payment_token")).Json!["shared_payment_token"]!["id"]!;
+        return (id, token);
+    }
+
     protected async Task<string> CreateAsync(JsonObject body)
     {
         var (status, json) = await PostAsync("/spend_requests", body);

@@ -198,9 +198,7 @@ public class PaymentTests : EmulatorTest
     [Test]
     public async Task Mpp_pay_flow_challenge_token_paid_then_the_same_token_is_refused()
     {
-        var id = await CreateAsync(TokenBody(amount: 500));
-        await ApproveAsync(id);
-        var token = (string)(await GetAsync($"/spend_requests/{id}?include=shared_payment_token")).Json!["shared_payment_token"]!["id"]!;
+        var (id, token) = await ApprovedTokenAsync(TokenBody(amount: 500));
 
         var paid = await PayWithAsync(token, 500);
         var replay = await PayWithAsync(token, 500);
@@ -217,9 +215,7 @@ public class PaymentTests : EmulatorTest
     [Test]
     public async Task A_token_for_less_than_the_price_is_refused_and_is_then_dead()
     {
-        var id = await CreateAsync(TokenBody(amount: 400));
-        await ApproveAsync(id);
-        var token = (string)(await GetAsync($"/spend_requests/{id}?include=shared_payment_token")).Json!["shared_payment_token"]!["id"]!;
+        var (id, token) = await ApprovedTokenAsync(TokenBody(amount: 400));
 
         var tooDear = await PayWithAsync(token, 500);
         var cheaper = await PayWithAsync(token, 400);
@@ -232,9 +228,7 @@ public class PaymentTests : EmulatorTest
     [Test]
     public async Task A_token_minted_for_another_network_is_refused()
     {
-        var id = await CreateAsync(TokenBody(networkId: "net_other"));
-        await ApproveAsync(id);
-        var token = (string)(await GetAsync($"/spend_requests/{id}?include=shared_payment_token")).Json!["shared_payment_token"]!["id"]!;
+        var (id, token) = await ApprovedTokenAsync(TokenBody(networkId: "net_other"));
 
         var result = await PayWithAsync(token, 500);
 

@@ -130,23 +130,37 @@ public static class PurchaseBody
         return items.Count == count ? items : null;
     }
 
-    private static (bool Ok, Buyer? Value) ParseBuyer(JsonFields fields)
+    /// <summary>
+    /// A required field that is either the string "wallet" (<paramref name="wallet"/> true, null returned) or an object
+    /// (its reader returned); missing or of another kind, the problem is recorded and null returned.
+    /// </summary>
+    private static JsonFields? WalletOrObject(JsonFields fields, string name, string expected, out bool wallet)
     {
-        const string Expected = "an object {email, name, phone} or the string \"wallet\" to use the Link wallet's name and email";
-        if (fields.Any("buyer", true, Expected) is not { } value)
+        wallet = false;
+        if (fields.Any(name, true, expected) is not { } value)
         {
-            return (false, null);
+            return null;
         }
         if (value.ValueKind == JsonValueKind.String && value.GetString() == PurchaseView.Wallet)
         {
-            return (true, null);
+            wallet = true;
+            return null;
         }
         if (value.ValueKind != JsonValueKind.Object)
         {
-            fields.Fail(fields.Path("buyer"), $"{fields.Path("buyer")} must be {Expected}; got {JsonFields.Describe(value)}");
-            return (false, null);
+            fields.Fail(fields.Path(name), $"{fields.Path(name)} must be {expected}; got {JsonFields.Describe(value)}");
+            return null;
         }
-        var buyer = fields.Nested(value, fields.Path("buyer"));
+        return fields.Nested(value, fields.Path(name));
+    }
+
+    private static (bool Ok, Buyer? Value) ParseBuyer(JsonFields fields)
+    {
+        const string Expected = "an object {email, name, phone} or the string \"wallet\" to use the Link wallet's name and email";
+        if (WalletOrObject(fields, "buyer", Expected, out var wallet) is not { } buyer)
+        {
+            return (wallet, null);
+        }
         var email = buyer.String("email", true, 3, 254, "the buyer's email address");
         if (email is not null && (!email.Contains('@', StringComparison.Ordinal) || email.Contains(' ', StringComparison.Ordinal)))
         {
@@ -161,20 +175,10 @@ public static class PurchaseBody
     private static (bool Ok, ShippingAddress? Value) ParseShipping(JsonFields fields)
     {
         const string Expected = "an address {name, line1, line2, city, state, postal_code, country} or the string \"wallet\" to use the Link wallet's default address";
-        if (fields.Any("shipping", true, Expected) is not { } value)
+        if (WalletOrObject(fields, "shipping", Expected, out var wallet) is not { } address)
         {
-            return (false, null);
+            return (wallet, null);
         }
-        if (value.ValueKind == JsonValueKind.String && value.GetString() == PurchaseView.Wallet)
-        {
-            return (true, null);
-        }
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            fields.Fail(fields.Path("shipping"), $"{fields.Path("shipping")} must be {Expected}; got {JsonFields.Describe(value)}");
-            return (false, null);
-        }
-        var address = fields.Nested(value, fields.Path("shipping"));
         var name = address.String("name", true, 1, 200, "the recipient's name");
         var line1 = address.String("line1", true, 1, 200, "the street address");
         var line2 = address.String("line2", false, 0, 200);

@@ -228,13 +228,8 @@ public static class RecipeLoader
         var parsed = ParseAction(reader, step, number, counter);
         if (step.Children.TryGetValue(new YamlScalarNode("optional"), out var optionalNode))
         {
-            var text = reader.Scalar(optionalNode, $"step {number} optional");
-            var optional = text switch
-            {
-                "true" => true,
-                "false" => false,
-                _ => throw reader.Error(optionalNode, $"step {number} ({parsed.Kind}): optional must be true or false"),
-            };
+            var optional = reader.Flag(optionalNode, $"step {number} optional", "false", "true",
+                _ => $"step {number} ({parsed.Kind}): optional must be true or false");
             if (optional && parsed is SubmitStep)
             {
                 throw reader.Error(optionalNode, $"step {number} (submit) cannot be optional: the final click always happens exactly once, or the run fails");
@@ -324,17 +319,8 @@ public static class RecipeLoader
                         ? new WaitForStep(number, line, timeout, null, NetworkIdle: true)
                         : throw reader.Error(valueNode, $"{where}: network_idle can only be true");
                 }
-                var hidden = false;
-                if (map.Children.TryGetValue(new YamlScalarNode("state"), out var stateNode))
-                {
-                    var state = reader.Scalar(stateNode, $"{where} state");
-                    hidden = state switch
-                    {
-                        "visible" => false,
-                        "hidden" => true,
-                        _ => throw reader.Error(stateNode, $"{where}: state '{state}' must be visible or hidden"),
-                    };
-                }
+                var hidden = reader.OptionalFlag(map, "state", where, "visible", "hidden", absent: false,
+                    state => $"{where}: state '{state}' must be visible or hidden");
                 return new WaitForStep(number, line, timeout, reader.Locator(map, where, ["state"]), Hidden: hidden);
             }
             case "select":
@@ -343,9 +329,7 @@ public static class RecipeLoader
                 {
                     throw reader.Error(body, $"{where} needs a locator and a value, e.g. {{ label: Country, value: \"${{shipping.country}}\" }}");
                 }
-                var value = map.Children.TryGetValue(new YamlScalarNode("value"), out var valueNode)
-                    ? reader.Template(valueNode, where, TemplateUse.Select)
-                    : throw reader.Error(map, $"{where} has no value: add value: (the option's value or its visible text)");
+                var value = reader.ValueTemplate(map, where, TemplateUse.Select, "(the option's value or its visible text)");
                 return new SelectStep(number, line, timeout, reader.Locator(map, where, ["value"]), value);
             }
             case "check":
@@ -354,17 +338,8 @@ public static class RecipeLoader
                 {
                     throw reader.Error(body, $"{where} needs a locator, e.g. {{ label: I agree to the terms }}");
                 }
-                var isChecked = true;
-                if (map.Children.TryGetValue(new YamlScalarNode("checked"), out var checkedNode))
-                {
-                    var text = reader.Scalar(checkedNode, $"{where} checked");
-                    isChecked = text switch
-                    {
-                        "true" => true,
-                        "false" => false,
-                        _ => throw reader.Error(checkedNode, $"{where}: checked must be true or false"),
-                    };
-                }
+                var isChecked = reader.OptionalFlag(map, "checked", where, "false", "true", absent: true,
+                    _ => $"{where}: checked must be true or false");
                 return new CheckStep(number, line, timeout, reader.Locator(map, where, ["checked"]), isChecked);
             }
             case "fill":
@@ -373,20 +348,9 @@ public static class RecipeLoader
                 {
                     throw reader.Error(body, $"{where} needs a locator and a value, e.g. {{ label: Email, value: \"${{buyer.email}}\" }}");
                 }
-                var value = map.Children.TryGetValue(new YamlScalarNode("value"), out var valueNode)
-                    ? reader.Template(valueNode, where, TemplateUse.Fill)
-                    : throw reader.Error(map, $"{where} has no value: add value: \"${{...}}\"");
-                var byKeys = false;
-                if (map.Children.TryGetValue(new YamlScalarNode("mode"), out var modeNode))
-                {
-                    var mode = reader.Scalar(modeNode, $"{where} mode");
-                    byKeys = mode switch
-                    {
-                        "fill" => false,
-                        "keys" => true,
-                        _ => throw reader.Error(modeNode, $"{where}: mode '{mode}' must be fill (set the value at once, the default) or keys (type key by key, for masked inputs)"),
-                    };
-                }
+                var value = reader.ValueTemplate(map, where, TemplateUse.Fill, "\"${...}\"");
+                var byKeys = reader.OptionalFlag(map, "mode", where, "fill", "keys", absent: false,
+                    mode => $"{where}: mode '{mode}' must be fill (set the value at once, the default) or keys (type key by key, for masked inputs)");
                 return new FillStep(number, line, timeout, reader.Locator(map, where, ["value", "mode"]), value) { Keys = byKeys };
             }
             default:
@@ -461,6 +425,22 @@ public static class RecipeLoader
         public string Scalar(YamlNode node, string what) =>
             node is YamlScalarNode { Value: { } value } ? value : throw Error(node, $"{what} must be a plain value");
 
+        /// <summary>One of two words as a flag: <paramref name="no"/> is false, <paramref name="yes"/> true; anything
+        /// else is an error worded by <paramref name="error"/> (given the word).</summary>
+        public bool Flag(YamlNode node, string what, string no, string yes, Func<string, string> error)
+        {
+            var word = Scalar(node, what);
+            if (word == yes)
+            {
+                return true;
+            }
+            return word == no ? false : throw Error(node, error(word));
+        }
+
+        /// <summary><see cref="Flag"/> for an optional <paramref name="key"/> of <paramref name="map"/>; <paramref name="absent"/> when it is not there.</summary>
+        public bool OptionalFlag(YamlMappingNode map, string key, string where, string no, string yes, bool absent, Func<string, string> error) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var node) ? Flag(node, $"{where} {key}", no, yes, error) : absent;
+
         public YamlScalarNode RequiredScalar(YamlMappingNode map, string key, string where) =>
             map.Children.TryGetValue(new YamlScalarNode(key), out var node)
                 ? node as YamlScalarNode ?? throw Error(node, $"{key} in {where} must be a plain value")
@@ -487,6 +467,12 @@ public static class RecipeLoader
                 }
             }
         }
+
+        /// <summary>The step's required <c>value</c> as a template; missing, the error suggests <c>value: <paramref name="example"/></c>.</summary>
+        public Template ValueTemplate(YamlMappingNode map, string where, TemplateUse use, string example) =>
+            map.Children.TryGetValue(new YamlScalarNode("value"), out var node)
+                ? Template(node, where, use)
+                : throw Error(map, $"{where} has no value: add value: {example}");
 
         public Template Template(YamlNode node, string where, TemplateUse use)
         {

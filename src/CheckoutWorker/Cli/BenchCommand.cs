@@ -19,13 +19,7 @@ internal static class BenchCommand
             Description = "Measured purchases per concurrency, and baseline checkouts (default 30; each run also warms up first).",
             DefaultValueFactory = _ => new BenchSettings().Purchases,
         };
-        purchases.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 10_000)
-            {
-                result.AddError("--purchases must be from 1 to 10000.");
-            }
-        });
+        purchases.InRange(1, 10_000, "--purchases must be from 1 to 10000.");
         var concurrency = new Option<string>("--concurrency")
         {
             Description = "Comma-separated concurrencies to run, each with a fresh worker (default 1,2,4,8; 1 is needed for the baseline ratio).",
@@ -58,13 +52,7 @@ internal static class BenchCommand
             Description = "After the checkouts, also measure HTTP intake (as 'bench intake' does) with this many purchases per client count; 0 skips it (default 2000).",
             DefaultValueFactory = _ => 2000,
         };
-        intakeRequests.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 1_000_000)
-            {
-                result.AddError("--intake-requests must be from 0 (skip) to 1000000.");
-            }
-        });
+        intakeRequests.InRange(0, 1_000_000, "--intake-requests must be from 0 (skip) to 1000000.");
 
         var command = new Command("bench",
             "Measure checkouts: purchases against the local demo shop with the Link sandbox approving at once, through the " +

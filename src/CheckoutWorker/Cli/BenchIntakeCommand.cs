@@ -29,13 +29,7 @@ internal static class BenchIntakeCommand
             Description = "Purchases posted at each level (default 2000).",
             DefaultValueFactory = _ => 2000,
         };
-        requests.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000)
-            {
-                result.AddError("--requests must be between 1 and 1000000.");
-            }
-        });
+        requests.InRange(1, 1_000_000, "--requests must be between 1 and 1000000.");
         var output = new Option<FileInfo?>("--out")
         {
             Description = "Also write the results as JSON to this file.",

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Numerics;
 
 namespace CheckoutAgent.Worker.Cli;
 
@@ -9,4 +10,19 @@ internal static class CommonOptions
         Description = "Folder for the database, logs and receipt screenshots (default ./.checkout-agent).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Worker__DataDirectory") is { Length: > 0 } configured ? configured : ".checkout-agent",
     };
+
+    /// <summary>Refuses a value outside <paramref name="min"/>..<paramref name="max"/> (both allowed) with <paramref name="error"/>.</summary>
+    public static Option<T> InRange<T>(this Option<T> option, T min, T max, string error)
+        where T : INumber<T>
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<T>();
+            if (value < min || value > max)
+            {
+                result.AddError(error);
+            }
+        });
+        return option;
+    }
 }

@@ -30,13 +30,7 @@ internal static class DemoCommand
             Description = "Seconds to wait for approval before giving up (default 1800, Link's approval window).",
             DefaultValueFactory = _ => 1800,
         };
-        approvalTimeout.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 86_400)
-            {
-                result.AddError("--approval-timeout must be from 1 to 86400 seconds.");
-            }
-        });
+        approvalTimeout.InRange(1, 86_400, "--approval-timeout must be from 1 to 86400 seconds.");
         var verbose = new Option<bool>("--verbose") { Description = "Also show the worker's information logs (on stderr)." };
         var linkCli = new Option<string?>("--link-cli")
         {

@@ -77,13 +77,7 @@ internal static class LinkSandboxCommand
         };
         foreach (var seconds in new[] { window, validity })
         {
-            seconds.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() is < 1 or > 604_800)
-                {
-                    r.AddError($"{r.Option.Name} must be from 1 to 604800 seconds.");
-                }
-            });
+            seconds.InRange(1, 604_800, $"{seconds.Name} must be from 1 to 604800 seconds.");
         }
         var authFile = new Option<string>("--auth-file")
         {

@@ -184,13 +184,7 @@ internal static class PurchaseCommand
             DefaultValueFactory = _ => 1,
             HelpName = "SECONDS",
         };
-        interval.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double>() is < 0.05 or > 300)
-            {
-                r.AddError("--interval must be between 0.05 and 300 seconds.");
-            }
-        });
+        interval.InRange(0.05, 300.0, "--interval must be between 0.05 and 300 seconds.");
         var command = new Command("get", "Show a purchase with its timeline; --watch follows it to the end.") { id, watch, interval };
         options.SetAction(command, async (client, cancellationToken) =>
         {

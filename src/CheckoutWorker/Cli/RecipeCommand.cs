@@ -87,13 +87,7 @@ internal static class RecipeCommand
             Description = "Default seconds a step may take (default 15).",
             DefaultValueFactory = _ => 15,
         };
-        stepTimeout.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 300)
-            {
-                result.AddError("--step-timeout must be from 1 to 300 seconds.");
-            }
-        });
+        stepTimeout.InRange(1, 300, "--step-timeout must be from 1 to 300 seconds.");
         var dataDir = CommonOptions.DataDirectory();
         var command = new Command("test",
             "Run a recipe in headless Chromium and print each step with its timing; on failure, the step, the locator, what " +

@@ -2,6 +2,8 @@ using System.Threading.Channels;
 using CheckoutAgent.Worker.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using Quartz;
 
 namespace CheckoutAgent.Worker.Purchases;
@@ -71,22 +73,26 @@ public sealed class PurchaseDispatcher(ISchedulerFactory schedulers, ILogger<Pur
         }
     }
 
-    private async Task ScheduleWithRetryAsync(List<string> batch, CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
+    private async Task ScheduleWithRetryAsync(List<string> batch, CancellationToken stoppingToken) =>
+        await RetryUntilScheduled(batch.Count).ExecuteAsync(
+            async ct => await PurchaseJobs.ScheduleManyAsync(schedulers, batch, ct), stoppingToken);
+
+    /// <summary>Tries until Quartz takes the batch or the host stops: 200 ms after the first failure, doubling up to
+    /// 10 s, each failure logged.</summary>
+    private ResiliencePipeline RetryUntilScheduled(int batchSize) => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
         {
-            try
+            ShouldHandle = new PredicateBuilder().Handle<SchedulerException>(),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = false,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(10),
+            OnRetry = args =>
             {
-                await PurchaseJobs.ScheduleManyAsync(schedulers, batch, stoppingToken);
-                return;
-            }
-            catch (SchedulerException ex)
-            {
-                Log.DispatchFailed(logger, batch.Count, ex.GetType().Name);
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-        }
-    }
+                Log.DispatchFailed(logger, batchSize, args.Outcome.Exception!.GetType().Name);
+                return default;
+            },
+        })
+        .Build();
 }

@@ -296,76 +296,52 @@ public sealed class LinkSandbox
 
     /// <summary>Asks the person to approve a <c>created</c> request; a request already pending is left as it is.</summary>
     /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> once the request is terminal.</exception>
-    public SpendRequest RequestApproval(string id)
+    public SpendRequest RequestApproval(string id) => ChangeLocked(id, (entry, now) =>
     {
-        lock (_gate)
+        if (entry.Status == SpendRequestStatus.Created)
         {
-            var now = _time.GetUtcNow();
-            var entry = FindLocked(id, now);
-            if (entry.Status == SpendRequestStatus.Created)
-            {
-                RequestApprovalLocked(entry, now);
-            }
-            else if (entry.Status != SpendRequestStatus.PendingApproval)
-            {
-                throw WrongState(entry, "request approval for", "created");
-            }
-            return Snapshot(entry);
+            RequestApprovalLocked(entry, now);
         }
-    }
+        else if (entry.Status != SpendRequestStatus.PendingApproval)
+        {
+            throw WrongState(entry, "request approval for", "created");
+        }
+    });
 
     /// <summary>Approves a pending request as the person would in the Link app, issuing the card (card credentials)
     /// or minting the Shared Payment Token (token credentials).</summary>
     /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> unless it is <c>pending_approval</c>.</exception>
-    public SpendRequest Approve(string id)
+    public SpendRequest Approve(string id) => ChangeLocked(id, (entry, now) =>
     {
-        lock (_gate)
+        if (entry.Status != SpendRequestStatus.PendingApproval)
         {
-            var now = _time.GetUtcNow();
-            var entry = FindLocked(id, now);
-            if (entry.Status != SpendRequestStatus.PendingApproval)
-            {
-                throw WrongState(entry, "approve", "pending_approval");
-            }
-            ApproveLocked(entry, now);
-            return Snapshot(entry);
+            throw WrongState(entry, "approve", "pending_approval");
         }
-    }
+        ApproveLocked(entry, now);
+    });
 
     /// <summary>Denies a pending request as the person would in the Link app.</summary>
     /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> unless it is <c>pending_approval</c>.</exception>
-    public SpendRequest Deny(string id)
+    public SpendRequest Deny(string id) => ChangeLocked(id, (entry, now) =>
     {
-        lock (_gate)
+        if (entry.Status != SpendRequestStatus.PendingApproval)
         {
-            var now = _time.GetUtcNow();
-            var entry = FindLocked(id, now);
-            if (entry.Status != SpendRequestStatus.PendingApproval)
-            {
-                throw WrongState(entry, "deny", "pending_approval");
-            }
-            SetStatus(entry, SpendRequestStatus.Denied, now);
-            return Snapshot(entry);
+            throw WrongState(entry, "deny", "pending_approval");
         }
-    }
+        SetStatus(entry, SpendRequestStatus.Denied, now);
+    });
 
     /// <summary>Cancels a request from <c>created</c>, <c>pending_approval</c> or <c>approved</c>; an issued card or
     /// token dies.</summary>
     /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> from any other status.</exception>
-    public SpendRequest Cancel(string id)
+    public SpendRequest Cancel(string id) => ChangeLocked(id, (entry, now) =>
     {
-        lock (_gate)
+        if (entry.Status is not (SpendRequestStatus.Created or SpendRequestStatus.PendingApproval or SpendRequestStatus.Approved))
         {
-            var now = _time.GetUtcNow();
-            var entry = FindLocked(id, now);
-            if (entry.Status is not (SpendRequestStatus.Created or SpendRequestStatus.PendingApproval or SpendRequestStatus.Approved))
-            {
-                throw WrongState(entry, "cancel", OpenStatuses);
-            }
-            SetStatus(entry, SpendRequestStatus.Canceled, now);
-            return Snapshot(entry);
+            throw WrongState(entry, "cancel", OpenStatuses);
         }
-    }
+        SetStatus(entry, SpendRequestStatus.Canceled, now);
+    });
 
     /// <summary>
     /// The issuer's side of a card payment, as a merchant's payment processor would ask it: approves one payment per
@@ -750,6 +726,19 @@ public sealed class LinkSandbox
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host : url;
+
+    /// <summary>Under the lock: finds the request (as of now), lets <paramref name="change"/> check and move it, and
+    /// returns what it is then.</summary>
+    private SpendRequest ChangeLocked(string id, Action<Entry, DateTimeOffset> change)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var entry = FindLocked(id, now);
+            change(entry, now);
+            return Snapshot(entry);
+        }
+    }
 
     private static SpendRequest Snapshot(Entry entry) => new()
     {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CheckoutAgent.DemoMerchant;
-using CheckoutAgent.Worker.Cli;
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Purchases;
 using Serilog.Events;
@@ -56,27 +55,12 @@ public class DemoVariantTests : DataDirectoryTest
     {
         Assert.That(DemoVariants.TryParse(expected.Variant, out var variant), Is.True);
         var started = DateTime.UtcNow.AddSeconds(-1);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (originalOut, originalError) = (Console.Out, Console.Error);
-        (int ExitCode, DemoResult? Result) run;
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            run = await DemoCommand.ExecuteAsync(
-                new DemoSettings { DataDirectory = DataDirectory, Variant = variant, ConsoleLogLevel = LogEventLevel.Verbose },
-                asJson: true, Console.Out, Console.Error, CancellationToken.None);
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
+        var (run, stdout, stderr) = await DemoRun.CaptureAsync(
+            new DemoSettings { DataDirectory = DataDirectory, Variant = variant, ConsoleLogLevel = LogEventLevel.Verbose }, asJson: true);
 
-        Assert.That(run.Result, Is.Not.Null, stderr.ToString());
+        Assert.That(run.Result, Is.Not.Null, stderr);
         var result = run.Result!;
-        using var json = JsonDocument.Parse(stdout.ToString());
+        using var json = JsonDocument.Parse(stdout);
         Assert.That(json.RootElement.GetProperty("status").GetString(), Is.EqualTo(expected.Status), result.Outcome.Message);
         Assert.That(run.ExitCode, Is.EqualTo(expected.Status == "succeeded" ? 0 : 1));
         Assert.That(result.Timeline.Count(e => e.Kind == PurchaseStatus.Submitting), Is.EqualTo(expected.Clicked ? 1 : 0), "final clicks");
@@ -100,14 +84,14 @@ public class DemoVariantTests : DataDirectoryTest
 
         var card = result.Sandbox.IssuedCards.Single();
         var scanner = new LeakScanner(card.Number, card.Cvc, card.ExpMonth, card.ExpYear);
-        scanner.ScanText("stdout", stdout.ToString());
-        scanner.ScanText("stderr", stderr.ToString());
+        scanner.ScanText("stdout", stdout);
+        scanner.ScanText("stderr", stderr);
         scanner.ScanText("timeline", string.Join('\n', result.Timeline.Select(e => $"{e.Kind} {e.Message}")));
         var scanned = scanner.ScanDirectory(DataDirectory);
         scanner.ScanDirectory(Path.GetTempPath(), since: started);
         scanner.ScanDirectory(CardDirectory);
         Assert.That(scanner.Findings, Is.Empty);
         Assert.That(scanned, Is.GreaterThanOrEqualTo(3), "the database, a log file and the screenshot must have been scanned");
-        Assert.That(stderr.ToString(), Does.Contain("Purchase"), "verbose logs reached the console, so the console was really scanned");
+        Assert.That(stderr, Does.Contain("Purchase"), "verbose logs reached the console, so the console was really scanned");
     }
 }

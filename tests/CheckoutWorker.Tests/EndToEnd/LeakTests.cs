@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using CheckoutAgent.Worker.Cli;
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Purchases;
 using Serilog.Events;
@@ -20,32 +19,17 @@ public class LeakTests : DataDirectoryTest
     public async Task Demo_WritesTheIssuedCardNowhere(bool asJson)
     {
         var started = DateTime.UtcNow.AddSeconds(-1);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (originalOut, originalError) = (Console.Out, Console.Error);
-        (int ExitCode, DemoResult? Result) run;
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            // Every log level on, so the console and the log file carry all the worker has to say.
-            run = await DemoCommand.ExecuteAsync(
-                new DemoSettings { DataDirectory = DataDirectory, ConsoleLogLevel = LogEventLevel.Verbose },
-                asJson, Console.Out, Console.Error, CancellationToken.None);
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
+        // Every log level on, so the console and the log file carry all the worker has to say.
+        var (run, stdout, stderr) = await DemoRun.CaptureAsync(
+            new DemoSettings { DataDirectory = DataDirectory, ConsoleLogLevel = LogEventLevel.Verbose }, asJson);
 
-        Assert.That(run.Result, Is.Not.Null, stderr.ToString());
+        Assert.That(run.Result, Is.Not.Null, stderr);
         Assert.That(run.Result!.Outcome.Status, Is.EqualTo(PurchaseStatus.Succeeded), run.Result.Outcome.Message);
         var card = run.Result.Sandbox.IssuedCards.Single();
         var scanner = new LeakScanner(card.Number, card.Cvc, card.ExpMonth, card.ExpYear);
 
-        scanner.ScanText("stdout", stdout.ToString());
-        scanner.ScanText("stderr", stderr.ToString());
+        scanner.ScanText("stdout", stdout);
+        scanner.ScanText("stderr", stderr);
         scanner.ScanText("outcome", JsonSerializer.Serialize(run.Result.Outcome));
         scanner.ScanText("timeline", string.Join('\n', run.Result.Timeline.Select(e => $"{e.Kind} {e.Message}")));
         var dataFiles = scanner.ScanDirectory(DataDirectory);
@@ -56,8 +40,8 @@ public class LeakTests : DataDirectoryTest
         Assert.That(scanner.Findings, Is.Empty);
         Assert.That(dataFiles, Is.GreaterThanOrEqualTo(3), "the database, a log file and the screenshot must have been scanned");
         Assert.That(Directory.GetFiles(DataDirectory, "*.json", SearchOption.AllDirectories).Any(f => f.Contains("logs", StringComparison.Ordinal)), Is.True);
-        Assert.That(stderr.ToString(), Does.Contain("Purchase"), "verbose logs reached the console, so the console was really scanned");
-        Assert.That(stdout.ToString(), Does.Contain(card.Last4), "the masked card (last 4) is reported");
+        Assert.That(stderr, Does.Contain("Purchase"), "verbose logs reached the console, so the console was really scanned");
+        Assert.That(stdout, Does.Contain(card.Last4), "the masked card (last 4) is reported");
         Assert.That(Directory.Exists(CardDirectory), Is.True, "the worker's card folder is where this test looks");
         Assert.That(Directory.GetFiles(CardDirectory), Is.Empty, "the card file must be gone");
     }

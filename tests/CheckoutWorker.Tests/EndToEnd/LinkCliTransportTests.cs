@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Sandbox;
-using CheckoutAgent.Worker.Cli;
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Purchases;
 using Serilog.Events;
@@ -71,24 +70,8 @@ public class LinkCliTransportTests : DataDirectoryTest
         Assert.That(run.Result.Sandbox.Observations, Is.Empty, "nothing happened at the merchant, so nothing is reported");
     }
 
-    private async Task<((int ExitCode, DemoResult? Result) Run, string Stdout, string Stderr)> RunDemoAsync(SandboxApprovalMode approval)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (originalOut, originalError) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            var run = await DemoCommand.ExecuteAsync(
-                new DemoSettings { DataDirectory = DataDirectory, Approval = approval, ConsoleLogLevel = LogEventLevel.Verbose, LinkCli = StandIn() },
-                false, Console.Out, Console.Error, CancellationToken.None);
-            return (run, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
+    private Task<((int ExitCode, DemoResult? Result) Run, string Stdout, string Stderr)> RunDemoAsync(SandboxApprovalMode approval) =>
+        DemoRun.CaptureAsync(
+            new DemoSettings { DataDirectory = DataDirectory, Approval = approval, ConsoleLogLevel = LogEventLevel.Verbose, LinkCli = StandIn() },
+            asJson: false);
 }

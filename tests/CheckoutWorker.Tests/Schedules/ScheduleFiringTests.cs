@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Tests.Service;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Schedules;
@@ -21,7 +20,7 @@ public sealed class ScheduleFiringTests
 
     [OneTimeSetUp]
     public async Task StartAsync() =>
-        _service = await TestService.StartAsync(sandboxOptions: new LinkSandboxOptions { Approval = SandboxApprovalMode.Never });
+        _service = await TestService.StartWithoutApprovalAsync();
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _service.DisposeAsync();
@@ -32,6 +31,25 @@ public sealed class ScheduleFiringTests
         await _service.AddAgentAsync("fire-" + Guid.NewGuid().ToString("N")[..10], policy: policy);
 
     private static string Id(JsonElement schedule) => schedule.GetProperty("id").GetString()!;
+
+    /// <summary>Creates a schedule firing every second (UTC) and waits for its first purchase; returns its id.</summary>
+    private async Task<string> FiringEverySecondAsync(HttpClient client, string name)
+    {
+        var id = Id(await Schedules.CreateAsync(client, Schedules.Body(_service, name: name, cron: EverySecond, timeZone: "UTC")));
+        await Schedules.WaitForPurchasesAsync(client, id, 1, TimeSpan.FromSeconds(15));
+        return id;
+    }
+
+    /// <summary>After <paramref name="settle"/> (a fire already under way may finish), asserts that the schedule makes no
+    /// purchase during <paramref name="watch"/>; returns how many it had made.</summary>
+    private static async Task<int> AssertNoMorePurchasesAsync(HttpClient client, string id, TimeSpan settle, TimeSpan watch, string? message = null)
+    {
+        await Task.Delay(settle);
+        var before = (await Schedules.PurchasesAsync(client, id)).Count;
+        await Task.Delay(watch);
+        Assert.That((await Schedules.PurchasesAsync(client, id)).Count, Is.EqualTo(before), message);
+        return before;
+    }
 
     /// <remarks>
     /// The allowed purchases wait for approval and hold every purchase thread (Worker:Concurrency is 2): fires keep
@@ -80,19 +98,15 @@ public sealed class ScheduleFiringTests
     public async Task Pause_StopsFiring_Resume_StartsAgain()
     {
         var (client, _) = await AgentAsync();
-        var id = Id(await Schedules.CreateAsync(client, Schedules.Body(_service, name: "pausable", cron: EverySecond, timeZone: "UTC")));
+        var id = await FiringEverySecondAsync(client, "pausable");
         try
         {
-            await Schedules.WaitForPurchasesAsync(client, id, 1, TimeSpan.FromSeconds(15));
             using (var pause = await client.PostAsync($"/v1/schedules/{id}/pause", null))
             {
                 Assert.That(pause.IsSuccessStatusCode, Is.True);
             }
             // A fire already under way when the pause landed may still finish.
-            await Task.Delay(500);
-            var whilePaused = (await Schedules.PurchasesAsync(client, id)).Count;
-            await Task.Delay(3000);
-            Assert.That((await Schedules.PurchasesAsync(client, id)).Count, Is.EqualTo(whilePaused), "no fire while paused");
+            var whilePaused = await AssertNoMorePurchasesAsync(client, id, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(3), "no fire while paused");
 
             using (var resume = await client.PostAsync($"/v1/schedules/{id}/resume", null))
             {
@@ -111,8 +125,7 @@ public sealed class ScheduleFiringTests
     public async Task Delete_RemovesTheQuartzJob_AndFiringStops()
     {
         var (client, _) = await AgentAsync();
-        var id = Id(await Schedules.CreateAsync(client, Schedules.Body(_service, name: "deletable", cron: EverySecond, timeZone: "UTC")));
-        await Schedules.WaitForPurchasesAsync(client, id, 1, TimeSpan.FromSeconds(15));
+        var id = await FiringEverySecondAsync(client, "deletable");
         using (var delete = await client.DeleteAsync($"/v1/schedules/{id}"))
         {
             Assert.That(delete.IsSuccessStatusCode, Is.True);
@@ -120,10 +133,7 @@ public sealed class ScheduleFiringTests
         var scheduler = await _service.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
         Assert.That(await scheduler.Exists(new JobKey(id, ScheduleFireJob.Group)), Is.False);
         Assert.That(await scheduler.GetTrigger(new TriggerKey(id, ScheduleFireJob.Group)), Is.Null);
-        await Task.Delay(500);
-        var afterDelete = (await Schedules.PurchasesAsync(client, id)).Count;
-        await Task.Delay(2500);
-        Assert.That((await Schedules.PurchasesAsync(client, id)).Count, Is.EqualTo(afterDelete));
+        await AssertNoMorePurchasesAsync(client, id, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(2500));
     }
 
     [Test]

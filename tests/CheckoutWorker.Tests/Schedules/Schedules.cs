@@ -36,19 +36,9 @@ internal static class Schedules
     /// <summary>Polls until the schedule has made at least <paramref name="count"/> purchases.</summary>
     public static async Task<IReadOnlyList<JsonElement>> WaitForPurchasesAsync(HttpClient client, string scheduleId, int count, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var purchases = await PurchasesAsync(client, scheduleId);
-            if (purchases.Count >= count)
-            {
-                return purchases;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"schedule {scheduleId} made {purchases.Count} purchase(s) in {timeout}, expected {count}");
-            }
-            await Task.Delay(100);
-        }
+        return await Poll.UntilAsync(
+            () => PurchasesAsync(client, scheduleId), purchases => purchases.Count >= count,
+            timeout, TimeSpan.FromMilliseconds(100),
+            purchases => $"schedule {scheduleId} made {purchases.Count} purchase(s) in {timeout}, expected {count}");
     }
 }

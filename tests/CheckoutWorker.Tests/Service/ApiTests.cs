@@ -3,30 +3,19 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CheckoutAgent.Link;
-using CheckoutAgent.Link.Sandbox;
 
 namespace CheckoutAgent.Tests.Service;
 
 /// <summary>The HTTP API against the real serve host: auth, idempotency, validation, lists, cancel, OpenAPI. No browser.</summary>
 [TestFixture]
 [Parallelizable(ParallelScope.None)]
-public sealed class ApiTests
+public sealed class ApiTests : NoApprovalServiceTest
 {
-    private TestService _service = null!;
-
-    [SetUp]
-    public async Task StartAsync() =>
-        // Nobody approves: purchases wait at approval, so nothing here needs a browser.
-        _service = await TestService.StartAsync(sandboxOptions: new LinkSandboxOptions { Approval = SandboxApprovalMode.Never });
-
-    [TearDown]
-    public async Task StopAsync() => await _service.DisposeAsync();
-
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<JsonElement>();
 
     private async Task<long> CountAsync(string table)
     {
-        await using var connection = await _service.Services.GetDatabase().OpenAsync(CancellationToken.None);
+        await using var connection = await Server.Services.GetDatabase().OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM {table}";
         return (long)(await command.ExecuteScalarAsync())!;
@@ -35,8 +24,8 @@ public sealed class ApiTests
     [Test]
     public async Task Create_SameKeyAndBody_ReplaysTheFirstResponse_DifferentBody_Is409()
     {
-        var (client, _) = await _service.AddAgentAsync("shopper");
-        var body = _service.PurchaseBody();
+        var (client, _) = await Server.AddAgentAsync("shopper");
+        var body = Server.PurchaseBody();
         using var first = await TestService.PostPurchaseAsync(client, body, "key-1");
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created), await first.Content.ReadAsStringAsync());
         var firstText = await first.Content.ReadAsStringAsync();
@@ -58,16 +47,16 @@ public sealed class ApiTests
 
         Assert.That(await CountAsync("purchases"), Is.EqualTo(1));
         await WaitForSpendRequestsAsync(1);
-        Assert.That(_service.Sandbox.SpendRequestCount, Is.EqualTo(1), "one spend request however often the agent retries");
+        Assert.That(Server.Sandbox.SpendRequestCount, Is.EqualTo(1), "one spend request however often the agent retries");
     }
 
     [Test]
     public async Task Create_SameKeyFromAnotherAgent_IsAnotherPurchase()
     {
-        var (one, _) = await _service.AddAgentAsync("one");
-        var (two, _) = await _service.AddAgentAsync("two");
-        using var a = await TestService.PostPurchaseAsync(one, _service.PurchaseBody(), "shared-key");
-        using var b = await TestService.PostPurchaseAsync(two, _service.PurchaseBody(), "shared-key");
+        var (one, _) = await Server.AddAgentAsync("one");
+        var (two, _) = await Server.AddAgentAsync("two");
+        using var a = await TestService.PostPurchaseAsync(one, Server.PurchaseBody(), "shared-key");
+        using var b = await TestService.PostPurchaseAsync(two, Server.PurchaseBody(), "shared-key");
         Assert.That(a.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That(b.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That((await JsonOf(a)).GetProperty("id").GetString(), Is.Not.EqualTo((await JsonOf(b)).GetProperty("id").GetString()));
@@ -76,8 +65,8 @@ public sealed class ApiTests
     [Test]
     public async Task Create_ConcurrentRetriesWithOneKey_CreateOnePurchase()
     {
-        var (client, _) = await _service.AddAgentAsync("eager");
-        var body = _service.PurchaseBody();
+        var (client, _) = await Server.AddAgentAsync("eager");
+        var body = Server.PurchaseBody();
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => TestService.PostPurchaseAsync(client, body, "same")));
         var ids = new HashSet<string>();
         foreach (var response in responses)
@@ -93,16 +82,16 @@ public sealed class ApiTests
     [Test]
     public async Task Auth_NoToken401_WrongToken401_RevokedToken401_MissingScope403()
     {
-        var (reader, created) = await _service.AddAgentAsync("reader", "purchases:read");
-        using var anonymous = await TestService.PostPurchaseAsync(_service.Client(), _service.PurchaseBody(), "k");
+        var (reader, created) = await Server.AddAgentAsync("reader", "purchases:read");
+        using var anonymous = await TestService.PostPurchaseAsync(Server.Client(), Server.PurchaseBody(), "k");
         Assert.That(anonymous.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(anonymous.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
         Assert.That((await JsonOf(anonymous)).GetProperty("error").GetProperty("code").GetString(), Is.EqualTo("unauthenticated"));
 
-        using var wrong = await TestService.PostPurchaseAsync(_service.Client("cat_" + new string('x', 40)), _service.PurchaseBody(), "k");
+        using var wrong = await TestService.PostPurchaseAsync(Server.Client("cat_" + new string('x', 40)), Server.PurchaseBody(), "k");
         Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
 
-        using var noScope = await TestService.PostPurchaseAsync(reader, _service.PurchaseBody(), "k");
+        using var noScope = await TestService.PostPurchaseAsync(reader, Server.PurchaseBody(), "k");
         Assert.That(noScope.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         var error = (await JsonOf(noScope)).GetProperty("error");
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("insufficient_scope"));
@@ -115,12 +104,12 @@ public sealed class ApiTests
         {
             Assert.That(list.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
-        Assert.That(await _service.Agents.RevokeAsync("reader", CancellationToken.None), Is.True);
+        Assert.That(await Server.Agents.RevokeAsync("reader", CancellationToken.None), Is.True);
         using var revoked = await reader.GetAsync("/v1/purchases");
         Assert.That(revoked.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(await CountAsync("purchases"), Is.Zero);
 
-        await using var connection = await _service.Services.GetDatabase().OpenAsync(CancellationToken.None);
+        await using var connection = await Server.Services.GetDatabase().OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT token_hash FROM agents";
         var hash = (string)(await command.ExecuteScalarAsync())!;
@@ -130,9 +119,9 @@ public sealed class ApiTests
     [Test]
     public async Task Agents_SeeOnlyTheirOwnPurchases()
     {
-        var (one, _) = await _service.AddAgentAsync("one");
-        var (two, _) = await _service.AddAgentAsync("two");
-        using var created = await TestService.PostPurchaseAsync(one, _service.PurchaseBody(), "k");
+        var (one, _) = await Server.AddAgentAsync("one");
+        var (two, _) = await Server.AddAgentAsync("two");
+        using var created = await TestService.PostPurchaseAsync(one, Server.PurchaseBody(), "k");
         var id = (await JsonOf(created)).GetProperty("id").GetString();
         using var get = await two.GetAsync($"/v1/purchases/{id}");
         Assert.That(get.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
@@ -147,7 +136,7 @@ public sealed class ApiTests
     [Test]
     public async Task Create_BadBodies_AreRefusedWithCodeFieldAndMessage_AndStoreNothing()
     {
-        var (client, _) = await _service.AddAgentAsync("sloppy");
+        var (client, _) = await Server.AddAgentAsync("sloppy");
         async Task<JsonElement> Refused(HttpResponseMessage response, HttpStatusCode status)
         {
             Assert.That(response.StatusCode, Is.EqualTo(status), await response.Content.ReadAsStringAsync());
@@ -168,19 +157,19 @@ public sealed class ApiTests
         Assert.That(malformed.GetProperty("code").GetString(), Is.EqualTo("invalid_json"));
         Assert.That(malformed.GetProperty("message").GetString(), Does.Contain("line 1"));
 
-        var noKey = await Refused(await client.SendAsync(Post(JsonSerializer.Serialize(_service.PurchaseBody()), key: null)), HttpStatusCode.BadRequest);
+        var noKey = await Refused(await client.SendAsync(Post(JsonSerializer.Serialize(Server.PurchaseBody()), key: null)), HttpStatusCode.BadRequest);
         Assert.That(noKey.GetProperty("code").GetString(), Is.EqualTo("idempotency_key_missing"));
         Assert.That(noKey.GetProperty("field").GetString(), Is.EqualTo("Idempotency-Key"));
 
         var text = await Refused(await client.SendAsync(Post("recipe=demo-shop", contentType: "application/x-www-form-urlencoded")), HttpStatusCode.UnsupportedMediaType);
         Assert.That(text.GetProperty("code").GetString(), Is.EqualTo("unsupported_media_type"));
 
-        var huge = _service.PurchaseBody();
+        var huge = Server.PurchaseBody();
         huge["metadata"] = new Dictionary<string, string> { ["notes"] = new string('x', 100_000) };
         var large = await Refused(await client.SendAsync(Post(JsonSerializer.Serialize(huge))), HttpStatusCode.RequestEntityTooLarge);
         Assert.That(large.GetProperty("code").GetString(), Is.EqualTo("body_too_large"));
 
-        var bad = _service.PurchaseBody();
+        var bad = Server.PurchaseBody();
         bad["amount"] = "24.00";
         bad["currency"] = "dollars";
         bad["callback_url"] = "http://hooks.example.com/x";
@@ -196,12 +185,12 @@ public sealed class ApiTests
         Assert.That(errors["callback_url"].Message, Does.Contain("https"));
         Assert.That(errors["amount"].Message, Does.Contain("cents"));
 
-        var card = _service.PurchaseBody();
+        var card = Server.PurchaseBody();
         card["buyer"] = "4242424242424242";
         var echoed = await client.SendAsync(Post(JsonSerializer.Serialize(card)));
         Assert.That(await echoed.Content.ReadAsStringAsync(), Does.Not.Contain("4242424242424242"), "values echoed in errors are masked");
 
-        var unknownRecipe = _service.PurchaseBody();
+        var unknownRecipe = Server.PurchaseBody();
         unknownRecipe["recipe"] = "no-such-shop";
         var recipe = await Refused(await client.SendAsync(Post(JsonSerializer.Serialize(unknownRecipe))), HttpStatusCode.UnprocessableEntity);
         Assert.That(recipe.GetProperty("code").GetString(), Is.EqualTo("unknown_recipe"));
@@ -209,26 +198,26 @@ public sealed class ApiTests
 
         Assert.That(await CountAsync("purchases"), Is.Zero, "nothing is stored for a refused request");
         Assert.That(await CountAsync("idempotency_keys"), Is.Zero);
-        Assert.That(_service.Sandbox.SpendRequestCount, Is.Zero);
+        Assert.That(Server.Sandbox.SpendRequestCount, Is.Zero);
 
         // The server still serves others after all that.
-        using var fine = await TestService.PostPurchaseAsync(client, _service.PurchaseBody(), "k");
+        using var fine = await TestService.PostPurchaseAsync(client, Server.PurchaseBody(), "k");
         Assert.That(fine.StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }
 
     [Test]
     public async Task SlowClient_DoesNotHoldUpOthers_AndIsDropped()
     {
-        var (client, created) = await _service.AddAgentAsync("patient");
+        var (client, created) = await Server.AddAgentAsync("patient");
         using var slow = new System.Net.Sockets.TcpClient();
-        await slow.ConnectAsync(_service.BaseAddress.Host, _service.BaseAddress.Port);
+        await slow.ConnectAsync(Server.BaseAddress.Host, Server.BaseAddress.Port);
         var stream = slow.GetStream();
         var head = $"POST /v1/purchases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {created.Token}\r\nIdempotency-Key: slow\r\n" +
                    "Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"recipe\":";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
 
         // While that body trickles in (not at all), everyone else is served.
-        using var fine = await TestService.PostPurchaseAsync(client, _service.PurchaseBody(), "fast");
+        using var fine = await TestService.PostPurchaseAsync(client, Server.PurchaseBody(), "fast");
         Assert.That(fine.StatusCode, Is.EqualTo(HttpStatusCode.Created));
 
         // Kestrel's minimum data rate (1 KiB/s after a 5 s grace) ends the slow request; nothing of it is stored.
@@ -247,11 +236,11 @@ public sealed class ApiTests
     [Test]
     public async Task List_FiltersAndPages_NewestFirst()
     {
-        var (client, _) = await _service.AddAgentAsync("lister");
+        var (client, _) = await Server.AddAgentAsync("lister");
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            using var response = await TestService.PostPurchaseAsync(client, _service.PurchaseBody(), $"k{i}");
+            using var response = await TestService.PostPurchaseAsync(client, Server.PurchaseBody(), $"k{i}");
             ids.Add((await JsonOf(response)).GetProperty("id").GetString()!);
         }
         var first = await client.GetFromJsonAsync<JsonElement>("/v1/purchases?limit=2");
@@ -279,8 +268,8 @@ public sealed class ApiTests
     [Test]
     public async Task Cancel_WhileAwaitingApproval_CancelsTheSpendRequestAtLink_ThenRefusesASecondCancel()
     {
-        var (client, _) = await _service.AddAgentAsync("canceler");
-        using var created = await TestService.PostPurchaseAsync(client, _service.PurchaseBody(), "k");
+        var (client, _) = await Server.AddAgentAsync("canceler");
+        using var created = await TestService.PostPurchaseAsync(client, Server.PurchaseBody(), "k");
         var id = (await JsonOf(created)).GetProperty("id").GetString()!;
         var spendRequestId = await WaitForStatusAsync(client, id, "awaiting_approval");
 
@@ -289,7 +278,7 @@ public sealed class ApiTests
         var purchase = await JsonOf(cancel);
         Assert.That(purchase.GetProperty("status").GetString(), Is.EqualTo("failed"));
         Assert.That(purchase.GetProperty("outcome").GetProperty("code").GetString(), Is.EqualTo("canceled"));
-        Assert.That(_service.Sandbox.Get(spendRequestId).Status, Is.EqualTo(SpendRequestStatus.Canceled));
+        Assert.That(Server.Sandbox.Get(spendRequestId).Status, Is.EqualTo(SpendRequestStatus.Canceled));
         Assert.That(purchase.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("kind").GetString()), Does.Contain("link_canceled"));
 
         using var again = await client.PostAsync($"/v1/purchases/{id}/cancel", null);
@@ -300,18 +289,18 @@ public sealed class ApiTests
         await Task.Delay(500);
         var after = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}");
         Assert.That(after.GetProperty("status").GetString(), Is.EqualTo("failed"));
-        Assert.That(_service.Sandbox.SpendRequestCount, Is.EqualTo(1));
+        Assert.That(Server.Sandbox.SpendRequestCount, Is.EqualTo(1));
     }
 
     [Test]
     public async Task Cancel_WhileSubmitting_IsRefused()
     {
-        var (client, created) = await _service.AddAgentAsync("late");
-        using var response = await TestService.PostPurchaseAsync(client, _service.PurchaseBody(), "k");
+        var (client, created) = await Server.AddAgentAsync("late");
+        using var response = await TestService.PostPurchaseAsync(client, Server.PurchaseBody(), "k");
         var id = (await JsonOf(response)).GetProperty("id").GetString()!;
         await WaitForStatusAsync(client, id, "awaiting_approval");
         // Put the purchase where a crash would leave it just before the click.
-        await using (var connection = await _service.Services.GetDatabase().OpenAsync(CancellationToken.None))
+        await using (var connection = await Server.Services.GetDatabase().OpenAsync(CancellationToken.None))
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "UPDATE purchases SET status = 'submitting' WHERE id = @id";
@@ -327,7 +316,7 @@ public sealed class ApiTests
     [Test]
     public async Task OpenApi_DescribesTheOperations()
     {
-        using var anonymous = _service.Client();
+        using var anonymous = Server.Client();
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var paths = document.GetProperty("paths");
         Assert.That(paths.TryGetProperty("/v1/purchases", out var purchases), Is.True);
@@ -345,7 +334,7 @@ public sealed class ApiTests
     [Test]
     public async Task Recipes_ListsTheShippedRecipes()
     {
-        var (client, _) = await _service.AddAgentAsync("browser", "purchases:read");
+        var (client, _) = await Server.AddAgentAsync("browser", "purchases:read");
         var recipes = await client.GetFromJsonAsync<JsonElement>("/v1/recipes");
         var names = recipes.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("name").GetString()).ToList();
         Assert.That(names, Does.Contain("demo-shop"));
@@ -353,26 +342,17 @@ public sealed class ApiTests
 
     private static async Task<string> WaitForStatusAsync(HttpClient client, string id, string status)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}");
-            if (purchase.GetProperty("status").GetString() == status)
-            {
-                return purchase.TryGetProperty("spend_request_id", out var spend) ? spend.GetString()! : "";
-            }
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"purchase never reached {status}: {purchase}");
-            await Task.Delay(50);
-        }
+        var purchase = await Poll.UntilAsync(
+            () => client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}"),
+            purchase => purchase.GetProperty("status").GetString() == status,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50),
+            purchase => $"purchase never reached {status}: {purchase}");
+        return purchase.TryGetProperty("spend_request_id", out var spend) ? spend.GetString()! : "";
     }
 
     private async Task WaitForSpendRequestsAsync(int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (_service.Sandbox.SpendRequestCount < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.TryUntilAsync(() => Server.Sandbox.SpendRequestCount >= count, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
         await Task.Delay(300);
     }
 }

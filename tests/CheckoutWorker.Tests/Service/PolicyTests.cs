@@ -1,27 +1,17 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CheckoutAgent.Link.Sandbox;
 
 namespace CheckoutAgent.Tests.Service;
 
 /// <summary>The owner's policy, decided before any spend request: refused purchases are stored with the reason and never reach Link.</summary>
 [TestFixture]
 [Parallelizable(ParallelScope.None)]
-public sealed class PolicyTests
+public sealed class PolicyTests : NoApprovalServiceTest
 {
-    private TestService _service = null!;
-
-    [SetUp]
-    public async Task StartAsync() =>
-        _service = await TestService.StartAsync(sandboxOptions: new LinkSandboxOptions { Approval = SandboxApprovalMode.Never });
-
-    [TearDown]
-    public async Task StopAsync() => await _service.DisposeAsync();
-
     private async Task<JsonElement> CreateAsync(HttpClient client, long amount, string key, string? merchant = null)
     {
-        var body = _service.PurchaseBody(amount);
+        var body = Server.PurchaseBody(amount);
         if (merchant is not null)
         {
             body["merchant_url"] = merchant;
@@ -39,7 +29,7 @@ public sealed class PolicyTests
     [Test]
     public async Task MaxPerPurchase_RefusesLargerAmounts_WithTheReasonInTheTimeline()
     {
-        var (client, _) = await _service.AddAgentAsync("capped", policy: new AgentPolicy { MaxPerPurchase = 2000 });
+        var (client, _) = await Server.AddAgentAsync("capped", policy: new AgentPolicy { MaxPerPurchase = 2000 });
         var refused = Decision(await CreateAsync(client, 2400, "big"));
         Assert.That(refused.Status, Is.EqualTo("failed"));
         Assert.That(refused.Code, Is.EqualTo("policy_refused"));
@@ -48,13 +38,13 @@ public sealed class PolicyTests
         Assert.That(allowed.Status, Is.EqualTo("queued"));
         Assert.That(allowed.Policy, Does.StartWith("allowed"));
         await Task.Delay(500);
-        Assert.That(_service.Sandbox.SpendRequestCount, Is.EqualTo(1), "only the allowed purchase reached Link");
+        Assert.That(Server.Sandbox.SpendRequestCount, Is.EqualTo(1), "only the allowed purchase reached Link");
     }
 
     [Test]
     public async Task DailyBudget_CountsPurchasesInFlight_AndIgnoresFailedOnes()
     {
-        var (client, _) = await _service.AddAgentAsync("budgeted", policy: new AgentPolicy { DailyBudget = 5000 });
+        var (client, _) = await Server.AddAgentAsync("budgeted", policy: new AgentPolicy { DailyBudget = 5000 });
         var first = await CreateAsync(client, 2000, "a");
         Assert.That(Decision(first).Status, Is.EqualTo("queued"));
         Assert.That(Decision(await CreateAsync(client, 2000, "b")).Status, Is.EqualTo("queued"));
@@ -72,7 +62,7 @@ public sealed class PolicyTests
     [Test]
     public async Task MonthlyBudget_RefusesWhatWouldPassIt()
     {
-        var (client, _) = await _service.AddAgentAsync("monthly", policy: new AgentPolicy { MonthlyBudget = 3000 });
+        var (client, _) = await Server.AddAgentAsync("monthly", policy: new AgentPolicy { MonthlyBudget = 3000 });
         Assert.That(Decision(await CreateAsync(client, 2500, "a")).Status, Is.EqualTo("queued"));
         var refused = Decision(await CreateAsync(client, 1000, "b"));
         Assert.That(refused.Policy, Does.Contain("monthly_budget"));
@@ -81,7 +71,7 @@ public sealed class PolicyTests
     [Test]
     public async Task MerchantAllowlist_AllowsListedHostsAndSubdomains_Only()
     {
-        var (client, _) = await _service.AddAgentAsync("picky", policy: new AgentPolicy { Merchants = ["*.example.test", "shop.other.test"] });
+        var (client, _) = await Server.AddAgentAsync("picky", policy: new AgentPolicy { Merchants = ["*.example.test", "shop.other.test"] });
         Assert.That(Decision(await CreateAsync(client, 100, "a", "https://store.example.test/")).Status, Is.EqualTo("queued"));
         Assert.That(Decision(await CreateAsync(client, 100, "b", "https://shop.other.test/")).Status, Is.EqualTo("queued"));
         var refused = Decision(await CreateAsync(client, 100, "c", "https://evil.test/"));
@@ -92,7 +82,7 @@ public sealed class PolicyTests
     [Test]
     public async Task GlobalPause_RefusesNewPurchases_UntilResumed_AndNeedsAdmin()
     {
-        var (client, _) = await _service.AddAgentAsync("owner", "purchases:write,purchases:read,admin");
+        var (client, _) = await Server.AddAgentAsync("owner", "purchases:write,purchases:read,admin");
         using (var pause = await client.PostAsync("/v1/admin/pause", null))
         {
             Assert.That(pause.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -108,7 +98,7 @@ public sealed class PolicyTests
         var status = await client.GetFromJsonAsync<JsonElement>("/v1/admin/status");
         Assert.That(status.GetProperty("paused").GetBoolean(), Is.False);
         await Task.Delay(300);
-        Assert.That(_service.Sandbox.SpendRequestCount, Is.EqualTo(1));
+        Assert.That(Server.Sandbox.SpendRequestCount, Is.EqualTo(1));
     }
 
     [TestCase(null, null, null, null, 500, 0, 0, true)]

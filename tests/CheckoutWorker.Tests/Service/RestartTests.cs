@@ -34,27 +34,14 @@ public class RestartTests : DataDirectoryTest
     [Test]
     public async Task Restart_killed_while_approval_pending_keeps_polling_the_same_spend_request_and_buys_once()
     {
-        await StartWorldAsync(EmulatorApprovalMode.Manual, new DemoShopOptions());
-        var first = await StartServiceAsync("first run");
-        var id = await PostPurchaseAsync(first);
-        var pending = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
-        var spendRequestId = pending.GetProperty("spend_request_id").GetString()!;
+        var (first, id, spendRequestId) = await StartAwaitingApprovalAsync();
 
         await first.KillAsync();
-        var second = await StartServiceAsync("second run");
         // The person approves only now: the restarted worker must be polling the request the first run created.
-        Emulator.Sandbox.Approve(spendRequestId);
-        var ended = await WaitForAsync(second, id, IsTerminal, "a terminal status");
+        var ended = await ApproveOnASecondRunAsync(id, spendRequestId);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(Status(ended), Is.EqualTo(PurchaseStatus.Succeeded), Explain(ended));
-            Assert.That(ended.GetProperty("spend_request_id").GetString(), Is.EqualTo(spendRequestId));
-            Assert.That(Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "exactly one spend request for the purchase");
-            Assert.That(Shop.Orders, Has.Count.EqualTo(1), "exactly one order");
-            Assert.That(Shop.PaySubmissions, Is.EqualTo(1), "exactly one final click");
-            Assert.That(Kinds(ended).Count(k => k == "spend_request"), Is.EqualTo(1), Explain(ended));
-        });
+        AssertBoughtOnceWith(ended, spendRequestId,
+            () => Assert.That(Shop.PaySubmissions, Is.EqualTo(1), "exactly one final click"));
     }
 
     [Test]
@@ -152,11 +139,7 @@ public class RestartTests : DataDirectoryTest
     [Test]
     public async Task Restart_after_sigterm_while_approval_pending_exits_zero_and_resumes_the_same_spend_request()
     {
-        await StartWorldAsync(EmulatorApprovalMode.Manual, new DemoShopOptions());
-        var first = await StartServiceAsync("first run");
-        var id = await PostPurchaseAsync(first);
-        var pending = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
-        var spendRequestId = pending.GetProperty("spend_request_id").GetString()!;
+        var (first, id, spendRequestId) = await StartAwaitingApprovalAsync();
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         var exitCode = await first.TerminateAsync(TimeSpan.FromSeconds(20));
@@ -164,19 +147,40 @@ public class RestartTests : DataDirectoryTest
         Assert.That(exitCode, Is.Zero, first.Describe());
         Assert.That(first.Output, Does.Not.Match(@" (ERR|FTL)\]"), "a graceful stop logs no error:\n" + first.Describe());
         Assert.That(first.Output, Does.Contain("stopped at a safe point"), first.Describe());
+        var ended = await ApproveOnASecondRunAsync(id, spendRequestId);
+
+        AssertBoughtOnceWith(ended, spendRequestId);
+    }
+
+    /// <summary>A world whose person approves by hand, and a first run with one purchase waiting at approval.</summary>
+    private async Task<(ServiceProcess First, string Id, string SpendRequestId)> StartAwaitingApprovalAsync()
+    {
+        await StartWorldAsync(EmulatorApprovalMode.Manual, new DemoShopOptions());
+        var first = await StartServiceAsync("first run");
+        var id = await PostPurchaseAsync(first);
+        var pending = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
+        return (first, id, pending.GetProperty("spend_request_id").GetString()!);
+    }
+
+    /// <summary>Starts a second run, approves the spend request as the person, and waits for the purchase to end.</summary>
+    private async Task<JsonElement> ApproveOnASecondRunAsync(string id, string spendRequestId)
+    {
         var second = await StartServiceAsync("second run");
         Emulator.Sandbox.Approve(spendRequestId);
-        var ended = await WaitForAsync(second, id, IsTerminal, "a terminal status");
+        return await WaitForAsync(second, id, IsTerminal, "a terminal status");
+    }
 
+    /// <summary>The purchase succeeded with the spend request of the first run: one spend request, one order.</summary>
+    private void AssertBoughtOnceWith(JsonElement ended, string spendRequestId, Action? andAlso = null) =>
         Assert.Multiple(() =>
         {
             Assert.That(Status(ended), Is.EqualTo(PurchaseStatus.Succeeded), Explain(ended));
             Assert.That(ended.GetProperty("spend_request_id").GetString(), Is.EqualTo(spendRequestId));
-            Assert.That(Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "exactly one spend request");
+            Assert.That(Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "exactly one spend request for the purchase");
             Assert.That(Shop.Orders, Has.Count.EqualTo(1), "exactly one order");
+            andAlso?.Invoke();
             Assert.That(Kinds(ended).Count(k => k == "spend_request"), Is.EqualTo(1), Explain(ended));
         });
-    }
 
     private async Task StartWorldAsync(EmulatorApprovalMode approval, DemoShopOptions shopOptions) =>
         _world = await ServiceWorld.StartAsync(DataDirectory, approval, shopOptions);

@@ -176,26 +176,21 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     private async Task WaitForHealthAsync()
     {
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
+        var (_, healthy) = await Poll.TryUntilAsync(async () =>
         {
             try
             {
                 using var response = await client.GetAsync("/v1/health");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return response.IsSuccessStatusCode;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                return false; // Not listening yet.
             }
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"{Name}: /v1/health never answered 200.\n{Describe()}");
-            }
-            await Task.Delay(200);
+        }, healthy => healthy || _process.HasExited, StartTimeout, TimeSpan.FromMilliseconds(200));
+        if (!healthy)
+        {
+            Assert.Fail($"{Name}: /v1/health never answered 200.\n{Describe()}");
         }
     }
 

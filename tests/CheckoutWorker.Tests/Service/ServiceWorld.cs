@@ -107,20 +107,25 @@ internal sealed class ServiceWorld : IAsyncDisposable
     public async Task<JsonElement> WaitForAsync(ServiceProcess run, string purchaseId, Func<JsonElement, bool> condition, string what)
     {
         var client = run.Client(Token);
-        var deadline = DateTime.UtcNow + StageTimeout;
         JsonElement purchase = default;
-        while (DateTime.UtcNow < deadline && !run.HasExited)
+        var found = false;
+        await Poll.TryUntilAsync(async () =>
         {
-            purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{purchaseId}");
-            if (condition(purchase))
+            if (run.HasExited)
             {
-                return purchase;
+                return true;
             }
-            if (IsTerminal(purchase))
+            purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{purchaseId}");
+            found = condition(purchase);
+            if (!found && IsTerminal(purchase))
             {
                 Assert.Fail($"waiting for {what}, the purchase ended instead: {Explain(purchase)}");
             }
-            await Task.Delay(150);
+            return found;
+        }, stop => stop, StageTimeout, TimeSpan.FromMilliseconds(150));
+        if (found)
+        {
+            return purchase;
         }
         Assert.Fail($"{run.Name}: no {what} within {StageTimeout.TotalSeconds:0} s{(run.HasExited ? " (the service exited)" : "")}. Last seen: {Explain(purchase)}");
         return purchase;
@@ -129,15 +134,8 @@ internal sealed class ServiceWorld : IAsyncDisposable
     /// <summary>Waits until <paramref name="condition"/> holds; fails with every run's output.</summary>
     public async Task WaitUntilAsync(Func<bool> condition, string what, ServiceProcess run)
     {
-        var deadline = DateTime.UtcNow + StageTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"{run.Name}: still waiting for {what} after {StageTimeout.TotalSeconds:0} s.\n{Explain(default)}");
-            }
-            await Task.Delay(100);
-        }
+        await Poll.UntilAsync(condition, StageTimeout, TimeSpan.FromMilliseconds(100),
+            () => $"{run.Name}: still waiting for {what} after {StageTimeout.TotalSeconds:0} s.\n{Explain(default)}");
     }
 
     public static bool IsTerminal(JsonElement purchase) => PurchaseStatus.IsTerminal(Status(purchase));

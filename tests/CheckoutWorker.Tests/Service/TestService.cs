@@ -128,23 +128,18 @@ internal sealed class TestService : IAsyncDisposable
         return client.SendAsync(request);
     }
 
+    /// <summary>A service whose Link sandbox never answers approval requests: purchases wait at approval, so nothing needs a browser.</summary>
+    public static Task<TestService> StartWithoutApprovalAsync() =>
+        StartAsync(sandboxOptions: new LinkSandboxOptions { Approval = SandboxApprovalMode.Never });
+
     /// <summary>Polls GET /v1/purchases/{id} until its status is terminal.</summary>
     public static async Task<JsonElement> WaitForEndAsync(HttpClient client, string purchaseId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            var purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{purchaseId}");
-            if (PurchaseStatus.IsTerminal(purchase.GetProperty("status").GetString()!))
-            {
-                return purchase;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"purchase {purchaseId} still {purchase.GetProperty("status")} after the timeout: {purchase}");
-            }
-            await Task.Delay(100);
-        }
+        return await Poll.UntilAsync(
+            () => client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{purchaseId}"),
+            purchase => PurchaseStatus.IsTerminal(purchase.GetProperty("status").GetString()!),
+            timeout ?? TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(100),
+            purchase => $"purchase {purchaseId} still {purchase.GetProperty("status")} after the timeout: {purchase}");
     }
 
     public async ValueTask DisposeAsync()

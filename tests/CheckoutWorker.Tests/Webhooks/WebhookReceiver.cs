@@ -76,15 +76,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Waits until at least <paramref name="count"/> requests arrived and returns them all.</summary>
     public async Task<IReadOnlyList<ReceivedWebhook>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (_received.Count < count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"the receiver got {_received.Count} of {count} expected webhook(s)");
-            }
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(() => _received.Count >= count, timeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20),
+            () => $"the receiver got {_received.Count} of {count} expected webhook(s)");
         return Received;
     }
 

@@ -166,24 +166,18 @@ public class WebhookServiceTests
     internal static async Task<IReadOnlyList<(string Id, string EventType, string State, int Attempts)>> WaitForDeliveriesAsync(
         WebhookOutbox outbox, PurchaseStore store, string purchaseId, string state, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
+        var (deliveries, _) = await Poll.UntilAsync(async () =>
         {
-            var deliveries = await outbox.ListAsync(purchaseId, CancellationToken.None);
-            if (deliveries.Count > 0 && deliveries.All(d => d.State == state))
+            var listed = await outbox.ListAsync(purchaseId, CancellationToken.None);
+            if (listed.Count == 0 || !listed.All(d => d.State == state))
             {
-                // The timeline event is appended just after the delivery's state is recorded.
-                var events = (await store.GetTimelineAsync(purchaseId, CancellationToken.None)).Count(e => e.Kind == WebhookDispatcher.TimelineKind);
-                if (events >= deliveries.Sum(d => Math.Max(d.Attempts, 1)))
-                {
-                    return deliveries;
-                }
+                return (Deliveries: listed, Recorded: false);
             }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"deliveries of {purchaseId} not all {state}: {string.Join(", ", deliveries)}");
-            }
-            await Task.Delay(20);
-        }
+            // The timeline event is appended just after the delivery's state is recorded.
+            var events = (await store.GetTimelineAsync(purchaseId, CancellationToken.None)).Count(e => e.Kind == WebhookDispatcher.TimelineKind);
+            return (Deliveries: listed, Recorded: events >= listed.Sum(d => Math.Max(d.Attempts, 1)));
+        }, seen => seen.Recorded, timeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20),
+            seen => $"deliveries of {purchaseId} not all {state}: {string.Join(", ", seen.Deliveries)}");
+        return deliveries;
     }
 }

@@ -91,11 +91,7 @@ public sealed class LinkCliClientEmulatorTests
         // The person answers only after the client has seen two rounds end in POLLING_TIMEOUT (however slow the machine).
         var approver = Task.Run(async () =>
         {
-            var giveUp = DateTimeOffset.UtcNow.AddSeconds(60);
-            while (_runner.TimedOutRounds < 2 && DateTimeOffset.UtcNow < giveUp)
-            {
-                await Task.Delay(50);
-            }
+            await Poll.TryUntilAsync(() => _runner.TimedOutRounds >= 2, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50));
             _emulator.Sandbox.Approve(created.Id);
         });
         var approved = await _client.WaitForApprovalAsync(created.Id, CardPath(), TimeSpan.FromMilliseconds(300), DateTimeOffset.UtcNow.AddSeconds(60), CancellationToken.None);
