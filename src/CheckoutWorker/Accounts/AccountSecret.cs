@@ -84,15 +84,4 @@ public sealed class AccountSecret
 }
 
 /// <summary>Writes an <see cref="AccountSecret"/> as its masked text; never reads one.</summary>
-public sealed class AccountSecretJsonConverter : JsonConverter<AccountSecret>
-{
-    public override AccountSecret Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        throw new NotSupportedException("An account secret is never read from JSON.");
-
-    public override void Write(Utf8JsonWriter writer, AccountSecret value, JsonSerializerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(value);
-        writer.WriteStringValue(value.ToString());
-    }
-}
+public sealed class AccountSecretJsonConverter : CheckoutAgent.Link.Cards.MaskedJsonConverter<AccountSecret>;

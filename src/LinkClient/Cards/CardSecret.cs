@@ -82,14 +82,22 @@ public sealed class CardSecret
 }
 
 /// <summary>Serializes a <see cref="CardSecret"/> as <c>"visa •••• 4242"</c>; never reads one from JSON.</summary>
-public sealed class CardSecretJsonConverter : JsonConverter<CardSecret>
+public sealed class CardSecretJsonConverter : MaskedJsonConverter<CardSecret>;
+
+/// <summary>
+/// For secrets whose <see cref="object.ToString"/> is their masked form: JSON gets exactly that text, and reading one
+/// from JSON is refused, so a secret can neither be written out whole nor smuggled in.
+/// </summary>
+/// <typeparam name="T">The secret type.</typeparam>
+public class MaskedJsonConverter<T> : JsonConverter<T>
+    where T : class
 {
     /// <inheritdoc />
-    public override CardSecret Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        throw new NotSupportedException("A card secret is never read from JSON: read card files with CardFile.Read.");
+    public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException($"A {typeof(T).Name} is never read from JSON.");
 
     /// <inheritdoc />
-    public override void Write(Utf8JsonWriter writer, CardSecret value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(value);

@@ -39,8 +39,21 @@ internal sealed class LeakScanner
 
     /// <summary>Scans every file below <paramref name="root"/> (name and bytes), optionally only those written since <paramref name="since"/>.</summary>
     /// <param name="scanned">Receives the path of each file scanned, when given.</param>
-    public int ScanDirectory(string root, DateTime? since = null, ICollection<string>? scanned = null)
+    public int ScanDirectory(string root, DateTime? since = null, ICollection<string>? scanned = null) =>
+        ReadFiles(root, since, (file, text) =>
+        {
+            ScanText($"file name {file}", file);
+            ScanText(file, text);
+        }, scanned);
+
+    /// <summary>
+    /// Hands every readable file below <paramref name="root"/> (optionally only those written since <paramref name="since"/>)
+    /// to <paramref name="read"/> as Latin-1 text, which maps each byte to one char: digits in UTF-8 text and binary files
+    /// alike are found. Returns how many files were read.
+    /// </summary>
+    public static int ReadFiles(string root, DateTime? since, Action<string, string> read, ICollection<string>? scanned = null)
     {
+        ArgumentNullException.ThrowIfNull(read);
         if (!Directory.Exists(root))
         {
             return 0;
@@ -49,18 +62,15 @@ internal sealed class LeakScanner
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         foreach (var file in Directory.EnumerateFiles(root, "*", options))
         {
-            FileInfo info;
             try
             {
-                info = new FileInfo(file);
+                var info = new FileInfo(file);
                 // Length 0 also covers FIFOs and sockets (the runtime's clr-debug-pipe in /tmp): opening one would block.
                 if ((since is not null && info.LastWriteTimeUtc < since) || info.Length == 0 || info.Length > 64 * 1024 * 1024)
                 {
                     continue;
                 }
-                ScanText($"file name {file}", file);
-                // Latin-1 maps each byte to one char: digits in UTF-8 text and binary files alike are found.
-                ScanText(file, Encoding.Latin1.GetString(File.ReadAllBytes(file)));
+                read(file, Encoding.Latin1.GetString(File.ReadAllBytes(file)));
                 count++;
                 scanned?.Add(file);
             }

@@ -315,14 +315,6 @@ public class AccountLeakTests
     private static bool StepDone(JsonElement purchase, int step) =>
         ServiceWorld.Timeline(purchase).Any(e => e.Kind == "step" && e.Message.StartsWith($"step {step}/", StringComparison.Ordinal));
 
-    private static void AssertFailed(JsonElement purchase, string code, string? messageHas = null)
-    {
-        Assert.That(Status(purchase), Is.EqualTo(PurchaseStatus.Failed), purchase.ToString());
-        var outcome = purchase.GetProperty("outcome");
-        Assert.That(outcome.GetProperty("code").GetString(), Is.EqualTo(code), purchase.ToString());
-        if (messageHas is not null)
-        {
-            Assert.That(outcome.GetProperty("message").GetString(), Does.Contain(messageHas), purchase.ToString());
-        }
-    }
+    private static void AssertFailed(JsonElement purchase, string code, string? messageHas = null) =>
+        ServiceWorld.AssertFailed(purchase, code, messageHas);
 }

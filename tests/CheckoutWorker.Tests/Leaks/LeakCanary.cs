@@ -139,34 +139,10 @@ internal sealed class CanaryScanner
     /// optionally only those written since <paramref name="since"/>; as <see cref="LeakScanner.ScanDirectory"/> does.
     /// </summary>
     /// <param name="scanned">Receives the path of each file scanned, when given.</param>
-    public int ScanDirectory(string root, DateTime? since = null, ICollection<string>? scanned = null)
-    {
-        if (!Directory.Exists(root))
+    public int ScanDirectory(string root, DateTime? since = null, ICollection<string>? scanned = null) =>
+        EndToEnd.LeakScanner.ReadFiles(root, since, (file, text) =>
         {
-            return 0;
-        }
-        var count = 0;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        foreach (var file in Directory.EnumerateFiles(root, "*", options))
-        {
-            try
-            {
-                var info = new FileInfo(file);
-                // Length 0 also covers FIFOs and sockets (the runtime's clr-debug-pipe in /tmp): opening one would block.
-                if ((since is not null && info.LastWriteTimeUtc < since) || info.Length == 0 || info.Length > 64 * 1024 * 1024)
-                {
-                    continue;
-                }
-                ScanText($"file name {file}", file);
-                ScanText(file, Encoding.Latin1.GetString(File.ReadAllBytes(file)));
-                count++;
-                scanned?.Add(file);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // A file that vanished or is locked while we look (other tests' browsers) is not ours to read.
-            }
-        }
-        return count;
-    }
+            ScanText($"file name {file}", file);
+            ScanText(file, text);
+        }, scanned);
 }

@@ -173,4 +173,16 @@ internal sealed class ServiceWorld : IAsyncDisposable
         // The test's own connections to the database (the agent it added) must let go before the folder is deleted.
         SqliteConnection.ClearAllPools();
     }
+
+    /// <summary>The purchase (as the API shows it) ended failed with <paramref name="code"/>, its message holding <paramref name="messageHas"/>.</summary>
+    public static void AssertFailed(JsonElement purchase, string code, string? messageHas = null)
+    {
+        Assert.That(Status(purchase), Is.EqualTo(PurchaseStatus.Failed), purchase.ToString());
+        var outcome = purchase.GetProperty("outcome");
+        Assert.That(outcome.GetProperty("code").GetString(), Is.EqualTo(code), purchase.ToString());
+        if (messageHas is not null)
+        {
+            Assert.That(outcome.GetProperty("message").GetString(), Does.Contain(messageHas), purchase.ToString());
+        }
+    }
 }
