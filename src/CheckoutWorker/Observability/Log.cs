@@ -90,4 +90,7 @@ internal static partial class Log
 
     [LoggerMessage(71, LogLevel.Warning, "Chromium could not be started early ({ExceptionType}); the first checkout tries again")]
     public static partial void BrowserWarmUpFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(72, LogLevel.Warning, "The shop's session could not be kept ({ExceptionType}); the next purchase signs in again")]
+    public static partial void AccountSessionNotKept(ILogger logger, string exceptionType);
 }

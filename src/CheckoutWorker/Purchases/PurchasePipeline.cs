@@ -264,9 +264,10 @@ public sealed class PurchasePipeline(
             timings.Add(new Timing("context", clock.ElapsedMilliseconds));
             if (account is not null)
             {
+                // The host only: agents read timelines, and the owner's account (even its masked username) is not theirs.
                 await store.AppendAsync(purchaseId, "account", session is null
-                    ? $"{account}: no kept session, the recipe signs in if the shop asks"
-                    : $"{account}: the kept session is loaded, the shop may not ask for a sign-in", cancellationToken);
+                    ? $"account at {accountHost}: no kept session, the recipe signs in if the shop asks"
+                    : $"account at {accountHost}: the kept session is loaded, the shop may not ask for a sign-in", cancellationToken);
             }
             string? keptSession = null;
             try
@@ -294,7 +295,7 @@ public sealed class PurchasePipeline(
                 if (account is not null && result.Code == OutcomeCodes.Succeeded)
                 {
                     // Signed in (or still signed in): the shop's cookies are kept, encrypted, for this account's next purchase.
-                    keptSession = await context.StorageStateAsync();
+                    keptSession = await KeepSessionAsync(context);
                 }
             }
             finally
@@ -302,14 +303,9 @@ public sealed class PurchasePipeline(
                 await context.CloseAsync();
                 merchantSlot.Dispose();
             }
-            if (account is not null)
+            if (account is not null && await RememberAccountUseAsync(accountHost, keptSession))
             {
-                await accounts.TouchAsync(accountHost, time.GetUtcNow(), CancellationToken.None);
-                if (keptSession is not null)
-                {
-                    await accounts.SaveSessionAsync(accountHost, keptSession, CancellationToken.None);
-                    await store.AppendAsync(purchaseId, "account", $"{account}: the shop's session is kept (encrypted) for the next purchase", CancellationToken.None);
-                }
+                await store.AppendAsync(purchaseId, "account", $"account at {accountHost}: the shop's session is kept (encrypted) for the next purchase", CancellationToken.None);
             }
         }
         catch (PurchaseEndedException)
@@ -362,6 +358,43 @@ public sealed class PurchasePipeline(
             Currency = purchase.Request.Currency,
             SpendRequestId = purchase.SpendRequestId,
         }, end.CancelSpendRequest, cancellationToken);
+    }
+
+    /// <summary>The context's storage state, or null when it cannot be read: a lost session never changes a bought order's outcome.</summary>
+    private async Task<string?> KeepSessionAsync(Microsoft.Playwright.IBrowserContext context)
+    {
+        try
+        {
+            return await context.StorageStateAsync();
+        }
+        catch (Exception ex) when (ex is Microsoft.Playwright.PlaywrightException or TimeoutException)
+        {
+            Log.AccountSessionNotKept(logger, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records that the account was used and keeps its session. Runs after the final click may have happened, so a
+    /// failure here is logged (type only) and never turns the purchase's real outcome into an unknown one.
+    /// </summary>
+    private async Task<bool> RememberAccountUseAsync(string host, string? keptSession)
+    {
+        try
+        {
+            await accounts.TouchAsync(host, time.GetUtcNow(), CancellationToken.None);
+            if (keptSession is null)
+            {
+                return false;
+            }
+            await accounts.SaveSessionAsync(host, keptSession, CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is AccountKeyException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            Log.AccountSessionNotKept(logger, ex.GetType().Name);
+            return false;
+        }
     }
 
     private async Task EndAsync(PurchaseOutcome outcome, bool cancelSpendRequest, CancellationToken cancellationToken)

@@ -70,6 +70,8 @@ public class AccountCheckoutTests
         var cookie = System.Text.Json.JsonDocument.Parse(session).RootElement.GetProperty("cookies").EnumerateArray()
             .Single(c => c.GetProperty("name").GetString() == "dcs_session").GetProperty("value").GetString()!;
         AssertNowhere(worker, [Password, TotpBase32, cookie], firstTimeline.Concat(secondTimeline));
+        Assert.That(firstTimeline.Concat(secondTimeline).Select(e => e.Message), Has.None.Contains("@shop.test"),
+            "agents read timelines: not even the masked username is in them");
     }
 
     [Test]
