@@ -1,6 +1,8 @@
 namespace CheckoutAgent.Tests.Storage;
 
-public class AccountStoreTests : StorageTest
+[TestFixture(CheckoutDatabase.SqliteProvider)]
+[TestFixture(CheckoutDatabase.PostgresProvider)]
+public class AccountStoreTests(string provider) : StorageTest(provider)
 {
     private static readonly byte[] Secret = [1, 2, 3, 4], OtherSecret = [9, 8, 7], Session = [42, 43];
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
@@ -11,7 +13,7 @@ public class AccountStoreTests : StorageTest
     [SetUp]
     public async Task CreateStore()
     {
-        var database = new CheckoutDatabase(DatabasePath);
+        var database = OpenDatabase();
         await database.InitializeAsync(CancellationToken.None);
         _time = new ManualTime(Start);
         _accounts = new AccountStore(database, _time);

@@ -3,7 +3,9 @@ using CheckoutAgent.Core.Agents;
 namespace CheckoutAgent.Tests.Storage;
 
 /// <summary>The facade over intake, transitions and queries, on a fresh database.</summary>
-public class PurchaseStoreTests : StorageTest
+[TestFixture(CheckoutDatabase.SqliteProvider)]
+[TestFixture(CheckoutDatabase.PostgresProvider)]
+public class PurchaseStoreTests(string provider) : StorageTest(provider)
 {
     private CheckoutDatabase _database = null!;
     private PurchaseStore _store = null!;
@@ -11,7 +13,7 @@ public class PurchaseStoreTests : StorageTest
     [SetUp]
     public async Task CreateStore()
     {
-        _database = new CheckoutDatabase(DatabasePath);
+        _database = OpenDatabase();
         await _database.InitializeAsync(CancellationToken.None);
         _store = new PurchaseStore(_database, TimeProvider.System);
     }

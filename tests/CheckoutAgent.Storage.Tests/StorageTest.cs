@@ -2,10 +2,33 @@ using Microsoft.Data.Sqlite;
 
 namespace CheckoutAgent.Tests.Storage;
 
-/// <summary>Gives each test its own folder under the temp folder, removed afterwards.</summary>
-public abstract class StorageTest
+/// <summary>
+/// Gives each test its own folder under the temp folder, removed afterwards, and — for fixtures that run on both engines
+/// (<c>[TestFixture("sqlite")]</c>, <c>[TestFixture("postgres")]</c>) — its own database: a file in that folder, or a new
+/// database on the tests' PostgreSQL (<see cref="TestPostgres"/>).
+/// </summary>
+public abstract class StorageTest(string provider = CheckoutDatabase.SqliteProvider)
 {
+    protected string Provider { get; } = provider;
+
+    protected bool OnPostgres => Provider == CheckoutDatabase.PostgresProvider;
+
+    /// <value>The test's own PostgreSQL database (on PostgreSQL fixtures).</value>
+    protected string? PostgresConnectionString { get; private set; }
+
     protected string Folder { get; private set; } = "";
+
+    /// <summary>The test's database on the fixture's engine; every call is another "process" on the same database.</summary>
+    protected CheckoutDatabase OpenDatabase() => OnPostgres ? CheckoutDatabase.Postgres(PostgresConnectionString!) : new CheckoutDatabase(DatabasePath);
+
+    [SetUp]
+    public async Task CreatePostgresDatabase()
+    {
+        if (OnPostgres)
+        {
+            PostgresConnectionString = await TestPostgres.CreateDatabaseAsync("storage");
+        }
+    }
 
     protected string DatabasePath => Path.Combine(Folder, "checkout-agent.db");
 
@@ -45,7 +68,7 @@ public abstract class StorageTest
         var versions = await VersionsAsync(database);
         var probe = await ScalarAsync(database, probeSql);
 
-        var again = await new CheckoutDatabase(DatabasePath).InitializeAsync(CancellationToken.None);
+        var again = await OpenDatabase().InitializeAsync(CancellationToken.None);
 
         Assert.That(again.Applied, Is.Empty);
         Assert.That(again.Adopted, Is.Empty);
@@ -64,7 +87,7 @@ public abstract class StorageTest
         var result = new List<(long, string, string)>();
         while (await reader.ReadAsync())
         {
-            result.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            result.Add((Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), reader.GetString(1), reader.GetString(2)));
         }
         return result;
     }

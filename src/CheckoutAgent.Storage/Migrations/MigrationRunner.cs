@@ -8,6 +8,18 @@ namespace CheckoutAgent.Storage;
 /// <param name="Adopted">Migrations recorded as already present in a database made before versioning.</param>
 public sealed record MigrationReport(int Version, IReadOnlyList<Migration> Applied, IReadOnlyList<Migration> Adopted);
 
+/// <summary>One migration as <c>db status</c> shows it.</summary>
+/// <param name="AppliedAt">When it was applied; null while pending.</param>
+/// <param name="How"><c>applied</c>, or <c>baseline</c> when adopted from an unversioned release; null while pending.</param>
+public sealed record MigrationState(int Version, string Name, DateTimeOffset? AppliedAt, string? How);
+
+/// <summary>A database's migrations: known ones in order, and versions recorded there that this build does not know.</summary>
+public sealed record MigrationStatus(string Database, string Engine, IReadOnlyList<MigrationState> Migrations, IReadOnlyList<int> UnknownVersions)
+{
+    /// <value>Migrations not yet applied.</value>
+    public int Pending => Migrations.Count(m => m.AppliedAt is null);
+}
+
 /// <summary>
 /// Brings a database up to date: in one write transaction that takes the lock before it reads anything, it creates
 /// the version table if missing, reads which versions are applied, adopts a database made before versioning, and
@@ -57,6 +69,31 @@ public sealed class MigrationRunner(IConnectionFactory connections, SqlDialect d
         }
         await transaction.CommitAsync(cancellationToken);
         return new MigrationReport(migrations.Latest, ran, adopted);
+    }
+
+    /// <summary>What <c>db status</c> shows: every known migration with when it was applied (null: pending), and any
+    /// recorded version this build does not know (a newer release upgraded the database).</summary>
+    public async Task<MigrationStatus> StatusAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var recorded = new Dictionary<int, (string Name, string At, string How)>();
+        if (await dialect.TableExistsAsync(connection, null, VersionTable, cancellationToken))
+        {
+            await using var command = connection.Command(null, $"SELECT version, name, applied_at, how FROM {VersionTable}");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                recorded[Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)] =
+                    (reader.GetString(1), reader.GetString(2), reader.GetString(3));
+            }
+        }
+        var rows = migrations.Migrations.OrderBy(m => m.Version)
+            .Select(m => recorded.TryGetValue(m.Version, out var r)
+                ? new MigrationState(m.Version, m.Name, Timestamps.Parse(r.At), r.How)
+                : new MigrationState(m.Version, m.Name, null, null))
+            .ToList();
+        var unknown = recorded.Keys.Where(v => migrations.Migrations.All(m => m.Version != v)).Order().ToList();
+        return new MigrationStatus(connections.Description, dialect.Name, rows, unknown);
     }
 
     /// <summary>The highest version recorded, 0 for none (or no version table).</summary>

@@ -65,11 +65,23 @@ public sealed class PurchaseStore
     /// <summary>
     /// Records a status change and the event that explains it in one transaction, and queues the webhook it calls for.
     /// False (and nothing written) when the purchase has already ended, or when asked for <c>submitting</c> and the
-    /// purchase is no longer <c>checking_out</c> (canceled meanwhile): the caller must not go on.
+    /// purchase is no longer <c>checking_out</c> (canceled meanwhile), or when the caller's run is fenced off because
+    /// another run took the purchase (<see cref="RunFence"/>): the caller must not go on.
     /// </summary>
     public Task<bool> TransitionAsync(string id, string status, string kind, string message, CancellationToken cancellationToken,
         string? spendRequestId = null, PurchaseOutcome? outcome = null) =>
         _transitions.TransitionAsync(id, status, kind, message, cancellationToken, spendRequestId, outcome);
+
+    /// <summary>
+    /// Takes the purchase for a new run (see <see cref="RunFence"/>): raises its run epoch, records
+    /// <paramref name="owner"/> as the node running it, and returns the epoch to enter the fence with. From then on a
+    /// run holding an older epoch can no longer move the purchase.
+    /// </summary>
+    public Task<long> ClaimRunAsync(string id, string owner, CancellationToken cancellationToken) =>
+        _transitions.ClaimRunAsync(id, owner, cancellationToken);
+
+    /// <summary>Whether the calling flow's run has been superseded by a newer run of the purchase (see <see cref="RunFence"/>).</summary>
+    public Task<bool> IsFencedOffAsync(string id, CancellationToken cancellationToken) => _transitions.IsFencedOffAsync(id, cancellationToken);
 
     /// <summary>Appends a timeline event without changing the status.</summary>
     public Task AppendAsync(string id, string kind, string message, CancellationToken cancellationToken, long? durationMs = null) =>

@@ -14,6 +14,31 @@ internal sealed class PurchaseTransitions(IConnectionFactory connections, SqlDia
         string? spendRequestId = null, PurchaseOutcome? outcome = null) =>
         WriteAsync(new PurchaseEvent(id, time.GetUtcNow(), kind, message), status, spendRequestId, outcome, cancellationToken);
 
+    /// <summary>Takes the purchase for a new run: raises its run epoch and records who runs it.</summary>
+    public async Task<long> ClaimRunAsync(string id, string owner, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.Command(null,
+            "UPDATE purchases SET run_epoch = run_epoch + 1, run_owner = @owner WHERE id = @id RETURNING run_epoch");
+        command.AddParameter("@id", id).AddParameter("@owner", owner);
+        var epoch = await command.ExecuteScalarAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"Purchase {id} does not exist.");
+        return Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether the calling flow's run (<see cref="RunFence"/>) has been superseded by a newer one. False outside a run.</summary>
+    public async Task<bool> IsFencedOffAsync(string id, CancellationToken cancellationToken)
+    {
+        if (RunFence.For(id) is not { } fence)
+        {
+            return false;
+        }
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.Command(null, "SELECT run_epoch FROM purchases WHERE id = @id");
+        command.AddParameter("@id", id);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) != fence.Epoch;
+    }
+
     public Task AppendAsync(string id, string kind, string message, CancellationToken cancellationToken, long? durationMs = null) =>
         WriteAsync(new PurchaseEvent(id, time.GetUtcNow(), kind, message, durationMs), null, null, null, cancellationToken);
 
@@ -61,6 +86,11 @@ internal sealed class PurchaseTransitions(IConnectionFactory connections, SqlDia
             {
                 return false;
             }
+            if (RunFence.For(entry.PurchaseId) is { } fence && await RunEpochAsync(connection, transaction, entry.PurchaseId, cancellationToken) != fence.Epoch)
+            {
+                // Another run has taken this purchase (this node was declared dead while it was only slow): not ours to move.
+                return false;
+            }
             changed = await UpdateAsync(connection, transaction, entry, status, spendRequestId, outcome, cancellationToken);
         }
         await PurchaseRows.InsertEventAsync(connection, transaction, entry, cancellationToken);
@@ -71,6 +101,13 @@ internal sealed class PurchaseTransitions(IConnectionFactory connections, SqlDia
             notifications.Queued();
         }
         return true;
+    }
+
+    private static async Task<long> RunEpochAsync(DbConnection connection, DbTransaction transaction, string id, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(transaction, "SELECT run_epoch FROM purchases WHERE id = @id");
+        command.AddParameter("@id", id);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<PurchaseRecord> UpdateAsync(DbConnection connection, DbTransaction transaction, PurchaseEvent entry, string status,

@@ -110,5 +110,7 @@ public static class SqliteMigrations
                 last_used_at  TEXT
             );
             """),
+        new SqlMigration(6, StorageMigrations.RunFenceName, StorageMigrations.RunFenceSql),
+        new SqlMigration(7, StorageMigrations.MerchantSlotsName, StorageMigrations.MerchantSlotsSql),
     ], LegacyBaseline, LegacyMarkerTable: "purchases");
 }

@@ -150,7 +150,7 @@ internal static class AccountCommand
         try
         {
             var worker = new WorkerOptions { DataDirectory = parse.GetValue(dataDir)! };
-            var database = new CheckoutDatabase(worker.DatabasePath);
+            var database = StorageOptions.OpenDatabase(worker.DatabasePath);
             database.Initialize();
             var options = new AccountOptions
             {

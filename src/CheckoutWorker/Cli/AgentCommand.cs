@@ -249,7 +249,7 @@ internal static class AgentCommand
 
     private static AgentStore Open(string dataDirectory)
     {
-        var database = new CheckoutDatabase(new WorkerOptions { DataDirectory = dataDirectory }.DatabasePath);
+        var database = StorageOptions.OpenDatabase(new WorkerOptions { DataDirectory = dataDirectory }.DatabasePath);
         database.Initialize();
         return new AgentStore(database, TimeProvider.System);
     }

@@ -50,7 +50,7 @@ public static class CliApp
         {
             return await parse.InvokeAsync(configuration);
         }
-        catch (Exception ex) when (FindSchemaError(ex) is { } schema)
+        catch (Exception ex) when (FindConfigurationError(ex) is { } schema)
         {
             await Console.Error.WriteLineAsync($"error: {schema.Message}");
             return ConfigurationError;
@@ -62,13 +62,14 @@ public static class CliApp
         }
     }
 
-    private static DatabaseSchemaException? FindSchemaError(Exception? ex)
+    /// <summary>A database newer than this build, or storage settings that cannot work, wherever it is wrapped.</summary>
+    private static Exception? FindConfigurationError(Exception? ex)
     {
         for (; ex is not null; ex = ex.InnerException)
         {
-            if (ex is DatabaseSchemaException schema)
+            if (ex is DatabaseSchemaException or StorageConfigurationException)
             {
-                return schema;
+                return ex;
             }
         }
         return null;

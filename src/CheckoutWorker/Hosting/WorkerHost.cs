@@ -3,6 +3,7 @@ using CheckoutAgent.Link.Cli;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Accounts;
 using CheckoutAgent.Worker.Browser;
+using CheckoutAgent.Worker.Cluster;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
@@ -62,14 +63,19 @@ public static class WorkerHost
         builder.Services.AddSerilog(logger, dispose: true);
         builder.Services.AddSingleton<Serilog.ILogger>(logger);
         var schedules = builder.Configuration.GetSection(ScheduleOptions.SectionName).Get<ScheduleOptions>();
-        builder.Services.AddCheckoutWorker(worker, settings.Sandbox, schedules);
+        var storage = builder.Configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>();
+        builder.Services.AddCheckoutWorker(worker, settings.Sandbox, schedules, storage,
+            StorageOptions.OpenDatabase(builder.Configuration, worker.DatabasePath));
         return worker;
     }
 
     public static IServiceCollection AddCheckoutWorker(this IServiceCollection services, WorkerOptions worker, LinkSandbox? sandbox,
-        ScheduleOptions? schedules = null)
+        ScheduleOptions? schedules = null, StorageOptions? storage = null, CheckoutDatabase? database = null)
     {
         schedules ??= new ScheduleOptions();
+        storage ??= new StorageOptions();
+        database ??= new CheckoutDatabase(worker.DatabasePath);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LinkOptions>().BindConfiguration(LinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -77,8 +83,8 @@ public static class WorkerHost
         services.AddOptions<RecipeOptions>().BindConfiguration(RecipeOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RecipeOptions>, RecipeOptionsValidator>();
 
-        var database = new CheckoutDatabase(worker.DatabasePath);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<WorkerNode>();
         services.AddSingleton(database);
         // What the stores are built on: a new engine registers its own factory and dialect here. The stores are built
         // from these two explicitly (each also has a constructor taking a CheckoutDatabase, which DI must not choose).
@@ -90,6 +96,7 @@ public static class WorkerHost
         services.AddSingleton<PurchasePipeline>();
         services.AddSingleton<CardVault>();
         services.AddSingleton<BrowserPool>();
+        services.AddSingleton(sp => new MerchantSlotStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MerchantLimiter>();
         services.AddSingleton<RecipeRunner>();
         services.AddSingleton<RecipeCatalog>();
@@ -119,7 +126,14 @@ public static class WorkerHost
         services.AddHostedService<BrowserWarmUp>();
         services.AddQuartz(quartz =>
         {
-            quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = "checkout-agent");
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                scheduler.InstanceName = "checkout-agent";
+                if (database.IsShared && !string.Equals(storage.InstanceId, "AUTO", StringComparison.OrdinalIgnoreCase))
+                {
+                    scheduler.InstanceId = storage.InstanceId;
+                }
+            });
             // One thread more than purchases may take: a schedule fire never waits behind purchases awaiting approval.
             quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = worker.Concurrency + 1);
             quartz.UseExecutionLimits(limits => limits.ForDefaultGroup(worker.Concurrency).ForGroup(ScheduleFireJob.Group, 1));
@@ -132,8 +146,22 @@ public static class WorkerHost
                     // A fire later than this (the worker was down when it was due) is a misfire: schedules skip it.
                     ado.MisfireThreshold = schedules.MisfireThreshold;
                 });
-                store.UseSqlite(database.ConnectionString);
-                store.UseConnectionProvider(_ => new BusyWaitingSqliteProvider(database.ConnectionString));
+                if (database.IsShared)
+                {
+                    // Several workers on one PostgreSQL: Quartz's cluster decides which node fires each trigger, and
+                    // recovers the purchases of a node that stops checking in (see docs/running-several-workers.md).
+                    store.UsePostgres(database.ConnectionString);
+                    store.UseClustering(cluster =>
+                    {
+                        cluster.CheckinInterval = storage.ClusterCheckinInterval;
+                        cluster.CheckinMisfireThreshold = storage.ClusterCheckinMisfireThreshold;
+                    });
+                }
+                else
+                {
+                    store.UseSqlite(database.ConnectionString);
+                    store.UseConnectionProvider(_ => new BusyWaitingSqliteProvider(database.ConnectionString));
+                }
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
             });

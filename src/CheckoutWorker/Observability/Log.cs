@@ -93,4 +93,14 @@ internal static partial class Log
 
     [LoggerMessage(72, LogLevel.Warning, "The shop's session could not be kept ({ExceptionType}); the next purchase signs in again")]
     public static partial void AccountSessionNotKept(ILogger logger, string exceptionType);
+
+    // 150-159: several workers on one database.
+    [LoggerMessage(150, LogLevel.Warning, "Purchase {PurchaseId} was taken over by another node while this one was stalled; this run's result ({Status} {Code}) is kept in the timeline only")]
+    public static partial void RunFencedOff(ILogger logger, string purchaseId, string status, string? code);
+
+    [LoggerMessage(151, LogLevel.Warning, "The checkout slot at {Host} could not be renewed or given back ({ExceptionType}); its lease frees it")]
+    public static partial void MerchantSlotTrouble(ILogger logger, string host, string exceptionType);
+
+    [LoggerMessage(152, LogLevel.Information, "Stopping: purchase {PurchaseId} is left to the other nodes")]
+    public static partial void PurchaseHandedOver(ILogger logger, string purchaseId);
 }

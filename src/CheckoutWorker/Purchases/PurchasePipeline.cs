@@ -5,6 +5,7 @@ using ShippingAddress = CheckoutAgent.Core.Purchases.ShippingAddress;
 using CheckoutAgent.Worker.Accounts;
 using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Configuration;
+using CheckoutAgent.Worker.Cluster;
 using CheckoutAgent.Worker.Link;
 using CheckoutAgent.Worker.Recipes;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed class PurchasePipeline(
     BrowserPool browsers,
     MerchantLimiter merchants,
     RecipeRunner runner,
+    WorkerNode node,
     IOptions<WorkerOptions> worker,
     IOptions<LinkOptions> linkOptions,
     TimeProvider time,
@@ -49,6 +51,10 @@ public sealed class PurchasePipeline(
         {
             return;
         }
+        // This run takes the purchase: a run elsewhere that still thinks it owns it (a node declared dead while it was
+        // only slow) can no longer move it, so it can no longer record `submitting`, so it cannot click.
+        var epoch = await store.ClaimRunAsync(purchaseId, node.Id, cancellationToken);
+        using var fence = RunFence.Enter(purchaseId, epoch);
         // Properties on every event of this run (not built into strings), so one purchase can be followed end to end in Seq.
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
@@ -400,6 +406,17 @@ public sealed class PurchasePipeline(
     private async Task EndAsync(PurchaseOutcome outcome, bool cancelSpendRequest, CancellationToken cancellationToken)
     {
         vault.Delete(outcome.PurchaseId);
+        if (await store.IsFencedOffAsync(outcome.PurchaseId, cancellationToken))
+        {
+            // Another node took this purchase over while this one was stalled: the spend request and the outcome are
+            // that run's now. What this run saw is kept in the timeline for whoever reconciles, and nothing else is done.
+            Log.RunFencedOff(logger, outcome.PurchaseId, outcome.Status, outcome.Code);
+            await store.AppendAsync(outcome.PurchaseId, "superseded_run",
+                $"a run on {node.Id} that another node had taken over ended with {outcome.Status}" +
+                (outcome.OrderNumber is { } order ? $" (order {order})" : outcome.Code is { } code ? $" ({code})" : "") + "; not recorded as the outcome",
+                CancellationToken.None);
+            return;
+        }
         if (cancelSpendRequest && outcome.SpendRequestId is not null)
         {
             // An unused one-time card is killed, so nothing can spend it later.

@@ -10,7 +10,8 @@ namespace CheckoutAgent.Worker.Purchases;
 /// purchase that has no job: one stopped by a graceful shutdown, or stored just before a crash and never queued.
 /// The pipeline then resumes each from its last event.
 /// </summary>
-public sealed class PurchaseResumer(PurchaseStore store, ISchedulerFactory schedulers, ShutdownSignal shutdown, ILogger<PurchaseResumer> logger) : IHostedService
+public sealed class PurchaseResumer(PurchaseStore store, ISchedulerFactory schedulers, ShutdownSignal shutdown, CheckoutDatabase database,
+    ILogger<PurchaseResumer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,9 +36,14 @@ public sealed class PurchaseResumer(PurchaseStore store, ISchedulerFactory sched
     /// Stops before Quartz does (hosted services stop in reverse order): running purchases are told to stop at their next
     /// safe point, and Quartz then waits for them to finish that step.
     /// </summary>
-    public Task StopAsync(CancellationToken cancellationToken)
+    /// <remarks>On a shared database the node first stops taking triggers (standby), so the purchases it hands over
+    /// (see <see cref="PurchaseJob"/>) go to the other nodes, not back to itself.</remarks>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (database.IsShared)
+        {
+            await (await schedulers.GetScheduler(cancellationToken)).Standby(cancellationToken);
+        }
         shutdown.Trigger();
-        return Task.CompletedTask;
     }
 }
