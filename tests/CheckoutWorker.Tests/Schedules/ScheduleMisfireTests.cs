@@ -68,7 +68,7 @@ public sealed class ScheduleMisfireTests
         await using var connection = await service.Services.GetRequiredService<CheckoutDatabase>().OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT key FROM idempotency_keys WHERE key LIKE @prefix";
-        command.Parameters.AddWithValue("@prefix", $"schedule:{scheduleId}:%");
+        command.AddParameter("@prefix", $"schedule:{scheduleId}:%");
         var result = new List<DateTimeOffset>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -304,7 +304,7 @@ public sealed class ApiTests : NoApprovalServiceTest
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "UPDATE purchases SET status = 'submitting' WHERE id = @id";
-            command.Parameters.AddWithValue("@id", id);
+            command.AddParameter("@id", id);
             await command.ExecuteNonQueryAsync();
         }
         using var cancel = await client.PostAsync($"/v1/purchases/{id}/cancel", null);

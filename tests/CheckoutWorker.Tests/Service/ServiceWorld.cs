@@ -38,11 +38,14 @@ internal sealed class ServiceWorld : IAsyncDisposable
 
     public IReadOnlyList<ServiceProcess> Runs => _runs;
 
-    public static async Task<ServiceWorld> StartAsync(string dataDirectory, EmulatorApprovalMode approval, DemoShopOptions shopOptions)
+    /// <param name="database">Where the agent is stored: by default the SQLite file in <paramref name="dataDirectory"/>;
+    /// a shared PostgreSQL database for cluster tests (whose runs are then configured for it).</param>
+    public static async Task<ServiceWorld> StartAsync(string dataDirectory, EmulatorApprovalMode approval, DemoShopOptions shopOptions,
+        CheckoutDatabase? database = null)
     {
         var emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions { Approval = approval });
         var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(emulator.Sandbox));
-        var database = new CheckoutDatabase(Path.Combine(Path.GetFullPath(dataDirectory), "checkout-agent.db"));
+        database ??= new CheckoutDatabase(Path.Combine(Path.GetFullPath(dataDirectory), "checkout-agent.db"));
         database.Initialize();
         var (scopes, error) = Scopes.Parse("purchases:write,purchases:read");
         Assert.That(error, Is.Null);
@@ -53,10 +56,12 @@ internal sealed class ServiceWorld : IAsyncDisposable
     /// <summary>A run of <c>serve</c> on the world's data directory, reaching Link through the stand-in link-cli.</summary>
     /// <param name="name">What the test calls this run, for failure messages.</param>
     /// <param name="environment">More settings (<c>Section__Key</c>), e.g. <c>Seq__ServerUrl</c>; they win over the defaults.</param>
-    public async Task<ServiceProcess> StartServiceAsync(string name, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="dataDirectory">The run's own data directory (a cluster node's); by default the world's.</param>
+    public async Task<ServiceProcess> StartServiceAsync(string name, IReadOnlyDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
+        dataDirectory ??= DataDirectory;
         var cli = LinkCliTransportTests.StandIn();
-        var authDirectory = CardFile.EnsurePrivateDirectory(Path.Combine(Path.GetFullPath(DataDirectory), "link-cli"));
+        var authDirectory = CardFile.EnsurePrivateDirectory(Path.Combine(Path.GetFullPath(dataDirectory), "link-cli"));
         var authFile = Path.Combine(authDirectory, "auth.json");
         if (!File.Exists(authFile))
         {
@@ -86,7 +91,7 @@ internal sealed class ServiceWorld : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var run = await ServiceProcess.StartAsync(name, DataDirectory, settings);
+        var run = await ServiceProcess.StartAsync(name, dataDirectory, settings);
         _runs.Add(run);
         return run;
     }

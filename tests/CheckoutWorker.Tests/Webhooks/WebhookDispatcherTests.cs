@@ -213,7 +213,7 @@ public class WebhookDispatcherTests : DataDirectoryTest
     /// <summary>A dispatcher as another worker process would have it: its own database object, stores and HTTP client.</summary>
     private async Task<WebhookDispatcher> StartDispatcherAsync(WebhookOptions? options = null)
     {
-        var database = new CheckoutDatabase(_database.Path);
+        var database = new CheckoutDatabase(_database.Path!);
         var dispatcher = new WebhookDispatcher(database, new PurchaseStore(database, TimeProvider.System), new AgentStore(database, TimeProvider.System),
             Options.Create(options ?? new WebhookOptions { PollInterval = TimeSpan.FromMilliseconds(50) }), TimeProvider.System,
             NullLogger<WebhookDispatcher>.Instance);

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link.Emulator;
+using CheckoutAgent.Tests.Service;
+using CheckoutAgent.Tests.Webhooks;
+
+namespace CheckoutAgent.Tests.Cluster;
+
+/// <summary>
+/// Several <c>serve</c> processes on one real PostgreSQL (Quartz clustered on it), real checkouts at the demo shop
+/// through the stand-in link-cli and Link's emulator: a node killed with SIGKILL and another frozen with SIGSTOP past
+/// the cluster's check-in threshold, mid-run. Every promise made on one machine must hold across nodes.
+/// </summary>
+[Category("Browser")]
+[Category("Cluster")]
+[NonParallelizable]
+public class ClusterTests : DataDirectoryTest
+{
+    private const int Purchases = 30;
+    private static readonly TimeSpan CheckinInterval = TimeSpan.FromSeconds(1), CheckinMisfire = TimeSpan.FromSeconds(2);
+
+    private ServiceWorld? _world;
+    private WebhookReceiver? _receiver;
+
+    [TearDown]
+    public async Task StopEverything()
+    {
+        if (_world is not null)
+        {
+            foreach (var run in _world.Runs)
+            {
+                if (!run.HasExited)
+                {
+                    Signal(run, "CONT");
+                }
+            }
+            await _world.DisposeAsync();
+        }
+        if (_receiver is not null)
+        {
+            await _receiver.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task Thirty_purchases_on_three_nodes_survive_a_killed_and_a_frozen_node_with_every_promise_kept()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("cluster");
+        _receiver = await WebhookReceiver.StartAsync();
+        _world = await ServiceWorld.StartAsync(DataDirectory, EmulatorApprovalMode.Auto, new DemoShopOptions(), CheckoutDatabase.Postgres(connectionString));
+        var environment = new Dictionary<string, string>
+        {
+            ["Storage__Provider"] = "postgres",
+            ["Storage__ConnectionString"] = connectionString,
+            ["Storage__ClusterCheckinInterval"] = CheckinInterval.ToString("c", CultureInfo.InvariantCulture),
+            ["Storage__ClusterCheckinMisfireThreshold"] = CheckinMisfire.ToString("c", CultureInfo.InvariantCulture),
+            ["Worker__Concurrency"] = "2",
+            ["Worker__PerMerchantConcurrency"] = "3",
+            // The receiver listens on loopback: a private address the worker refuses unless told otherwise.
+            ["Webhooks__AllowPrivateNetworks"] = "true",
+            ["Webhooks__PollInterval"] = "00:00:00.200",
+        };
+        var nodes = new List<ServiceProcess>();
+        foreach (var name in new[] { "node-a", "node-b", "node-c" })
+        {
+            nodes.Add(await _world.StartServiceAsync(name, environment, Path.Combine(DataDirectory, name)));
+        }
+        var (a, b, c) = (nodes[0], nodes[1], nodes[2]);
+
+        var ids = new List<string>();
+        for (var i = 0; i < Purchases; i++)
+        {
+            ids.Add(await _world.PostPurchaseAsync(nodes[i % 3], _receiver.Url()));
+        }
+
+        // Mid-run: kill one node outright, then freeze another past the check-in threshold and let it carry on.
+        await WaitForEndedAsync(c, ids, 5, "the first purchases to end");
+        await a.KillAsync();
+        await WaitForEndedAsync(c, ids, 12, "more purchases to end after node-a was killed");
+        Signal(b, "STOP");
+        await Task.Delay(CheckinInterval + CheckinMisfire + TimeSpan.FromSeconds(5));
+        Signal(b, "CONT");
+        var ended = await WaitForEndedAsync(c, ids, Purchases, "every purchase to end");
+
+        var client = c.Client(_world.Token);
+        var purchases = new List<JsonElement>();
+        foreach (var id in ids)
+        {
+            purchases.Add(await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}"));
+        }
+        var report = string.Join("\n", purchases.Select(p => $"{p.GetProperty("id").GetString()} {ServiceWorld.Status(p)} {Code(p)}"))
+            + "\n" + string.Join("\n", nodes.Select(n => n.Describe()));
+        var succeeded = purchases.Where(p => ServiceWorld.Status(p) == PurchaseStatus.Succeeded).ToList();
+        var orders = _world.Shop.Orders;
+        // Give the webhook dispatchers time to deliver every terminal event, then check none came twice.
+        await Poll.UntilAsync(() => TerminalDeliveries(ids).Count == Purchases, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200),
+            () => $"{TerminalDeliveries(ids).Count} of {Purchases} terminal webhooks delivered\n{report}");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ended, Is.EqualTo(Purchases), report);
+            Assert.That(purchases.Select(ServiceWorld.Status), Is.All.AnyOf(PurchaseStatus.Succeeded, PurchaseStatus.OutcomeUnknown), report);
+            Assert.That(succeeded, Has.Count.GreaterThanOrEqualTo(Purchases - 4), "at most one purchase per stopped node may be cut off after its final click\n" + report);
+            // The shop: exactly one order for each succeeded purchase, none twice, and no more orders than purchases
+            // that reached the final click.
+            var orderNumbers = orders.Select(o => o.OrderNumber).ToList();
+            Assert.That(orderNumbers, Is.Unique);
+            foreach (var purchase in succeeded)
+            {
+                var number = purchase.GetProperty("outcome").GetProperty("order_number").GetString();
+                Assert.That(orderNumbers.Count(n => n == number), Is.EqualTo(1), $"order {number} of {purchase.GetProperty("id")}");
+            }
+            Assert.That(orders, Has.Count.LessThanOrEqualTo(Purchases), report);
+            Assert.That(_world.Shop.PaySubmissions, Is.LessThanOrEqualTo(Purchases), "no purchase clicked twice\n" + report);
+            // Link: one spend request per purchase, never a second one for a resumed purchase.
+            var spendRequests = purchases.Select(p => p.GetProperty("spend_request_id").GetString()).ToList();
+            Assert.That(spendRequests, Is.All.Not.Null.And.Unique, report);
+            Assert.That(_world.Emulator.Sandbox.SpendRequestCount, Is.EqualTo(Purchases), "spend requests Link saw\n" + report);
+            // Webhooks: each terminal event delivered exactly once, by one node.
+            var deliveries = _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+            var eventIds = deliveries.Select(d => d.GetProperty("id").GetString()).ToList();
+            Assert.That(eventIds, Is.Unique, "no webhook event delivered twice");
+            Assert.That(TerminalDeliveries(ids).GroupBy(d => d).Where(g => g.Count() > 1).Select(g => g.Key), Is.Empty, "one terminal webhook per purchase");
+        });
+        TestContext.Out.WriteLine($"cluster run: {succeeded.Count} succeeded, {Purchases - succeeded.Count} outcome_unknown, " +
+            $"{orders.Count} orders, {_world.Shop.PaySubmissions} pay submissions, {_world.Emulator.Sandbox.SpendRequestCount} spend requests, " +
+            $"{_receiver.Received.Count} webhooks");
+    }
+
+    private List<string> TerminalDeliveries(IReadOnlyList<string> ids) => [.. _receiver!.Received
+        .Select(r => JsonDocument.Parse(r.Body).RootElement)
+        .Where(e => e.GetProperty("type").GetString() is "purchase.succeeded" or "purchase.failed" or "purchase.outcome_unknown")
+        .Select(e => e.GetProperty("data").GetProperty("purchase").GetProperty("id").GetString()!)
+        .Where(ids.Contains)];
+
+    private static string? Code(JsonElement purchase) =>
+        purchase.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.Object && outcome.TryGetProperty("code", out var code)
+            ? code.GetString() : null;
+
+    /// <summary>Polls a live node until at least <paramref name="count"/> of the purchases have ended; returns how many have.</summary>
+    private async Task<int> WaitForEndedAsync(ServiceProcess node, List<string> ids, int count, string what)
+    {
+        var client = node.Client(_world!.Token);
+        var ended = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(6))
+        {
+            ended = 0;
+            foreach (var id in ids)
+            {
+                var purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}");
+                ended += ServiceWorld.IsTerminal(purchase) ? 1 : 0;
+            }
+            if (ended >= count)
+            {
+                return ended;
+            }
+            await Task.Delay(500);
+        }
+        Assert.Fail($"waiting for {what}: {ended} of {ids.Count} ended after {clock.Elapsed.TotalSeconds:0} s\n" +
+            string.Join("\n", _world.Runs.Select(r => r.Describe())));
+        return ended;
+    }
+
+    private static void Signal(ServiceProcess run, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, run.ProcessId.ToString(CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit();
+    }
+}
