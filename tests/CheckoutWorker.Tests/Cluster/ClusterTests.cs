@@ -118,7 +118,8 @@ public class ClusterTests : DataDirectoryTest
             Assert.That(_world.Shop.PaySubmissions, Is.LessThanOrEqualTo(Purchases), "no purchase clicked twice\n" + report);
             // Link: one spend request per purchase, never a second one for a resumed purchase.
             var spendRequests = purchases.Select(p => p.GetProperty("spend_request_id").GetString()).ToList();
-            Assert.That(spendRequests, Is.All.Not.Null.And.Unique, report);
+            Assert.That(spendRequests, Is.All.Not.Null, report);
+            Assert.That(spendRequests, Is.Unique, report);
             Assert.That(_world.Emulator.Sandbox.SpendRequestCount, Is.EqualTo(Purchases), "spend requests Link saw\n" + report);
             // Webhooks: each terminal event delivered exactly once, by one node.
             var deliveries = _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
@@ -126,6 +127,17 @@ public class ClusterTests : DataDirectoryTest
             Assert.That(eventIds, Is.Unique, "no webhook event delivered twice");
             Assert.That(TerminalDeliveries(ids).GroupBy(d => d).Where(g => g.Count() > 1).Select(g => g.Key), Is.Empty, "one terminal webhook per purchase");
         });
+        // Which purchases another node took over (a run epoch above 1), and what the superseded runs saw.
+        var database = CheckoutDatabase.Postgres(connectionString);
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var command = connection.Command(null, """
+            SELECT (SELECT COUNT(*) FROM purchases WHERE run_epoch > 1),
+                   (SELECT COUNT(*) FROM purchase_events WHERE kind = 'superseded_run'),
+                   (SELECT COUNT(*) FROM purchase_events WHERE kind = 'resumed')
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        TestContext.Out.WriteLine($"taken over by another node: {reader.GetInt64(0)}; superseded runs: {reader.GetInt64(1)}; checkouts resumed: {reader.GetInt64(2)}");
         TestContext.Out.WriteLine($"cluster run: {succeeded.Count} succeeded, {Purchases - succeeded.Count} outcome_unknown, " +
             $"{orders.Count} orders, {_world.Shop.PaySubmissions} pay submissions, {_world.Emulator.Sandbox.SpendRequestCount} spend requests, " +
             $"{_receiver.Received.Count} webhooks");
