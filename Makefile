@@ -1,4 +1,4 @@
-# The commands of the README. Each installs what it needs (Debian's chromium) when missing.
+# The commands of the README. Each installs what it needs (Debian's chromium; for the tests also postgresql) when missing.
 #   make demo   one real purchase, end to end, offline
 #   make test   the whole test suite
 #   make test-fast  the inner loop: Core, Storage, emulator and demo-shop tests without Chromium or child processes
@@ -6,15 +6,15 @@
 SHELL := /bin/bash
 DOTNET ?= dotnet
 
-.PHONY: demo test test-fast build chromium bench
+.PHONY: demo test test-fast build chromium postgres bench
 
 demo: chromium
 	$(DOTNET) run --project src/CheckoutWorker -- demo
 
-test: chromium
+test: chromium postgres
 	scripts/test.sh
 
-test-fast:
+test-fast: postgres
 	$(DOTNET) test tests/CheckoutAgent.Core.Tests
 	$(DOTNET) test tests/CheckoutAgent.Storage.Tests
 	$(DOTNET) test tests/LinkEmulator.Tests
@@ -28,3 +28,7 @@ build:
 
 chromium:
 	scripts/ensure-chromium.sh
+
+# The tests start their own throwaway PostgreSQL cluster from Debian's server binaries.
+postgres:
+	scripts/ensure-postgres.sh

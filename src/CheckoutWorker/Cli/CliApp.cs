@@ -17,6 +17,7 @@ public static class CliApp
         ServeCommand.Create(),
         AgentCommand.Create(),
         AccountCommand.Create(),
+        DbCommand.Create(),
         AgentCommand.Pause(paused: true),
         AgentCommand.Pause(paused: false),
         PurchaseCommand.Create(),
