@@ -37,6 +37,7 @@ internal sealed class TestWorker : IAsyncDisposable
         {
             settings.Configuration[key] = value;
         }
+        await TestStorage.ConfigureAsync(settings.Configuration);
         var host = WorkerHost.Build(settings);
         await host.StartAsync();
         return new TestWorker(host, sandbox, dataDirectory);

@@ -48,7 +48,11 @@ public class ClusterTests : DataDirectoryTest
     [Test]
     public async Task Thirty_purchases_on_three_nodes_survive_a_killed_and_a_frozen_node_with_every_promise_kept()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("cluster");
+        // A password the nodes are given (the test cluster trusts loopback, so it is never asked for): it must show up in
+        // no node's output or log file.
+        const string PasswordCanary = "pg-canary-Hx7q2Lm9";
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync("cluster")) { Password = PasswordCanary }
+            .ConnectionString;
         _receiver = await WebhookReceiver.StartAsync();
         _world = await ServiceWorld.StartAsync(DataDirectory, EmulatorApprovalMode.Auto, new DemoShopOptions(), CheckoutDatabase.Postgres(connectionString));
         var environment = new Dictionary<string, string>
@@ -126,6 +130,16 @@ public class ClusterTests : DataDirectoryTest
             var eventIds = deliveries.Select(d => d.GetProperty("id").GetString()).ToList();
             Assert.That(eventIds, Is.Unique, "no webhook event delivered twice");
             Assert.That(TerminalDeliveries(ids).GroupBy(d => d).Where(g => g.Count() > 1).Select(g => g.Key), Is.Empty, "one terminal webhook per purchase");
+            // The database password: in no output, log file or webhook.
+            foreach (var node in nodes)
+            {
+                Assert.That(node.Output, Does.Not.Contain(PasswordCanary), node.Name);
+            }
+            foreach (var file in Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".png", StringComparison.Ordinal)))
+            {
+                Assert.That(File.ReadAllText(file), Does.Not.Contain(PasswordCanary), file);
+            }
+            Assert.That(_receiver.Received.Select(r => r.Body), Has.None.Contains(PasswordCanary));
         });
         // Which purchases another node took over (a run epoch above 1), and what the superseded runs saw.
         var database = CheckoutDatabase.Postgres(connectionString);

@@ -67,6 +67,7 @@ internal sealed class TestService : IAsyncDisposable
         {
             settings.Configuration[key] = value;
         }
+        await TestStorage.ConfigureAsync(settings.Configuration);
         var app = ServiceHost.Build(settings, "http://127.0.0.1:0");
         await app.StartAsync();
         return new TestService(app, sandbox, shop, dataDirectory, ownsDataDirectory);
