@@ -93,6 +93,7 @@ public static class WorkerHost
         services.AddSingleton(sp => new AccountStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new PurchaseStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseQueue>();
+        services.AddSingleton<RunningPurchases>();
         services.AddSingleton<PurchasePipeline>();
         services.AddSingleton<CardVault>();
         services.AddSingleton<BrowserPool>();

@@ -9,32 +9,16 @@ namespace CheckoutAgent.Worker.Purchases;
 /// recover it after a crash; the pipeline's recorded state makes that rerun safe (same spend request, no second click).
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class PurchaseJob(PurchasePipeline pipeline, ShutdownSignal shutdown, PurchaseStore store, CheckoutDatabase database,
-    ILogger<PurchaseJob> logger) : IJob
+public sealed class PurchaseJob(PurchasePipeline pipeline, ShutdownSignal shutdown, RunningPurchases running, ILogger<PurchaseJob> logger) : IJob
 {
     public const string Group = "purchases";
     public const string PurchaseKey = "purchase";
-
-    /// <summary>
-    /// A node draining (SIGTERM) on a shared database leaves its unfinished purchase to the others: one more trigger for
-    /// the same job, which another node fires once this execution has ended (the job allows no concurrent execution, and
-    /// this node stopped taking triggers when it began to stop).
-    /// </summary>
-    private async Task HandOverAsync(IJobExecutionContext context, string purchaseId)
-    {
-        var purchase = await store.GetAsync(purchaseId, CancellationToken.None);
-        if (purchase is null || PurchaseStatus.IsTerminal(purchase.Status))
-        {
-            return;
-        }
-        await context.Scheduler.ScheduleJob(TriggerBuilder.Create().ForJob(context.JobDetail.Key).StartNow().Build(), cancellationToken: CancellationToken.None);
-        Log.PurchaseHandedOver(logger, purchaseId);
-    }
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var purchaseId = context.MergedJobDataMap.GetString(PurchaseKey)!;
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["PurchaseId"] = purchaseId });
+        using var tracked = running.Track(purchaseId);
         // Interrupted (a cancel, Quartz) or the worker stopping: either way the purchase stops at its next safe point.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token);
         try
@@ -46,10 +30,6 @@ public sealed class PurchaseJob(PurchasePipeline pipeline, ShutdownSignal shutdo
             // Canceled or shutting down: the purchase stays where its timeline says (a cancel has already ended it) and
             // an unfinished one resumes on the next start (PurchaseResumer). Not an error for Quartz to report.
             Log.PurchaseStopped(logger, purchaseId);
-            if (shutdown.Token.IsCancellationRequested && database.IsShared)
-            {
-                await HandOverAsync(context, purchaseId);
-            }
         }
         catch (Exception ex)
         {

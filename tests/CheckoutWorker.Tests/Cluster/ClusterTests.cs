@@ -157,6 +157,85 @@ public class ClusterTests : DataDirectoryTest
             $"{_receiver.Received.Count} webhooks");
     }
 
+    [Test]
+    public async Task A_draining_node_hands_its_purchase_to_another_node_which_buys_it_with_the_same_spend_request()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("drain");
+        _world = await ServiceWorld.StartAsync(DataDirectory, EmulatorApprovalMode.Manual, new DemoShopOptions(), CheckoutDatabase.Postgres(connectionString));
+        var environment = NodeEnvironment(connectionString);
+        var first = await _world.StartServiceAsync("node-a", environment, Path.Combine(DataDirectory, "node-a"));
+        var id = await _world.PostPurchaseAsync(first);
+        var pending = await _world.WaitForAsync(first, id, p => ServiceWorld.Status(p) == PurchaseStatus.AwaitingApproval, "awaiting_approval");
+        var spendRequestId = pending.GetProperty("spend_request_id").GetString()!;
+        var second = await _world.StartServiceAsync("node-b", environment, Path.Combine(DataDirectory, "node-b"));
+
+        // node-a is drained while node-b runs: SIGTERM, exit 0, and the purchase goes on at node-b without a restart of node-a.
+        var exitCode = await first.TerminateAsync(TimeSpan.FromSeconds(30));
+        _world.Emulator.Sandbox.Approve(spendRequestId);
+        var ended = await _world.WaitForAsync(second, id, ServiceWorld.IsTerminal, "a terminal status on node-b");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Zero, first.Describe());
+            Assert.That(first.Output, Does.Contain("left to the other nodes"), first.Describe());
+            Assert.That(ServiceWorld.Status(ended), Is.EqualTo(PurchaseStatus.Succeeded), _world.Explain(ended));
+            Assert.That(ended.GetProperty("spend_request_id").GetString(), Is.EqualTo(spendRequestId));
+            Assert.That(_world.Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "the same spend request, its card fetched again on node-b");
+            Assert.That(_world.Shop.Orders, Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task A_schedule_fires_once_per_fire_time_for_the_whole_cluster()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("schedule");
+        var database = CheckoutDatabase.Postgres(connectionString);
+        _world = await ServiceWorld.StartAsync(DataDirectory, EmulatorApprovalMode.Auto, new DemoShopOptions(), database);
+        var (scopes, _) = Scopes.Parse("purchases:write,purchases:read,schedules:write");
+        var token = (await new AgentStore(database, TimeProvider.System).AddAsync("scheduler", scopes, new AgentPolicy(), CancellationToken.None)).Token;
+        var environment = NodeEnvironment(connectionString);
+        var nodes = new List<ServiceProcess>();
+        foreach (var name in new[] { "node-a", "node-b" })
+        {
+            nodes.Add(await _world.StartServiceAsync(name, environment, Path.Combine(DataDirectory, name)));
+        }
+        var client = nodes[0].Client(token);
+        var schedule = await Schedules.Schedules.CreateAsync(client, new Dictionary<string, object?>
+        {
+            ["name"] = "every-two-seconds", ["cron"] = "0/2 * * * * ?", ["time_zone"] = "UTC",
+            ["purchase"] = TestService.PurchaseBodyFor(_world.Shop),
+        });
+        var scheduleId = schedule.GetProperty("id").GetString()!;
+        await Task.Delay(TimeSpan.FromSeconds(9));
+        using (var paused = await client.PostAsync($"/v1/schedules/{scheduleId}/pause", null))
+        {
+            Assert.That(paused.IsSuccessStatusCode, Is.True);
+        }
+        List<string> Fires() => [.. nodes.SelectMany(n => n.Output.Split('\n')).Where(l => l.Contains($"Schedule {scheduleId} fire of", StringComparison.Ordinal))];
+        IReadOnlyList<JsonElement> made = [];
+        // A fire already under way when the schedule was paused still makes its purchase: wait for the two counts to meet.
+        await Poll.TryUntilAsync(async () => made = await Schedules.Schedules.PurchasesAsync(client, scheduleId), p => p.Count == Fires().Count,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+
+        var fires = nodes.SelectMany(n => n.Output.Split('\n')).Where(l => l.Contains($"Schedule {scheduleId} fire of", StringComparison.Ordinal)).ToList();
+        var purchases = made;
+        Assert.Multiple(() =>
+        {
+            Assert.That(fires, Has.Count.GreaterThanOrEqualTo(3), string.Join("\n", nodes.Select(n => n.Describe())));
+            Assert.That(fires, Has.None.Contains("replayed: True"), "no fire time was fired by two nodes");
+            Assert.That(purchases, Has.Count.EqualTo(fires.Count), "one purchase per fire");
+        });
+    }
+
+    private static Dictionary<string, string> NodeEnvironment(string connectionString) => new()
+    {
+        ["Storage__Provider"] = "postgres",
+        ["Storage__ConnectionString"] = connectionString,
+        ["Storage__ClusterCheckinInterval"] = CheckinInterval.ToString("c", CultureInfo.InvariantCulture),
+        ["Storage__ClusterCheckinMisfireThreshold"] = CheckinMisfire.ToString("c", CultureInfo.InvariantCulture),
+        ["Webhooks__AllowPrivateNetworks"] = "true",
+    };
+
     private List<string> TerminalDeliveries(IReadOnlyList<string> ids) => [.. _receiver!.Received
         .Select(r => JsonDocument.Parse(r.Body).RootElement)
         .Where(e => e.GetProperty("type").GetString() is "purchase.succeeded" or "purchase.failed" or "purchase.outcome_unknown")
