@@ -1,12 +1,13 @@
 # The commands of the README. Each installs what it needs (Debian's chromium; for the tests also postgresql) when missing.
 #   make demo   one real purchase, end to end, offline
 #   make test   the whole test suite
+#   make test-postgres  the worker's tests with the worker on PostgreSQL
 #   make test-fast  the inner loop: Core, Storage, emulator and demo-shop tests without Chromium or child processes
 #   make bench  the checkout benchmark (a few minutes; Release build), results in bench/
 SHELL := /bin/bash
 DOTNET ?= dotnet
 
-.PHONY: demo test test-fast build chromium postgres bench
+.PHONY: demo test test-fast test-postgres build chromium postgres bench
 
 demo: chromium
 	$(DOTNET) run --project src/CheckoutWorker -- demo
@@ -19,6 +20,10 @@ test-fast: postgres
 	$(DOTNET) test tests/CheckoutAgent.Storage.Tests
 	$(DOTNET) test tests/LinkEmulator.Tests
 	$(DOTNET) test tests/DemoMerchant.Tests --filter "TestCategory!=Browser"
+
+# The whole worker suite with the worker on PostgreSQL (make test runs a storage-heavy part of it that way).
+test-postgres: chromium postgres
+	CHECKOUT_AGENT_TEST_STORAGE=postgres $(DOTNET) test tests/CheckoutWorker.Tests --filter "TestCategory!=SqliteOnly"
 
 bench: chromium
 	$(DOTNET) run -c Release --project src/CheckoutWorker -- bench --out bench/results.json

@@ -135,6 +135,7 @@ public class AccountCheckoutTests
     private static void AssertNowhere(TestWorker worker, IReadOnlyList<string> secrets, IEnumerable<PurchaseEvent> timeline)
     {
         var places = 0;
+        TestStorage.Dump(worker.DataDirectory);
         foreach (var file in Directory.EnumerateFiles(worker.DataDirectory, "*", SearchOption.AllDirectories))
         {
             if (file.EndsWith(".png", StringComparison.Ordinal))

@@ -77,6 +77,7 @@ public class AccountLeakTests
         [LeakCanary.Text("account password", password), LeakCanary.TotpSecret(secretName, totpSecret)];
 
     [Test]
+    [Category(TestStorage.SqliteOnly)] // runs serve / the owner's CLI as child processes on the data directory's SQLite file
     public async Task SignInThenKeptSession()
     {
         var start = DateTime.UtcNow;
@@ -202,6 +203,7 @@ public class AccountLeakTests
     }
 
     [Test]
+    [Category(TestStorage.SqliteOnly)] // runs serve / the owner's CLI as child processes on the data directory's SQLite file
     public async Task KillDuringSignIn_ThenRestart()
     {
         var since = DateTime.UtcNow;

@@ -171,6 +171,7 @@ public class LeakSuiteTests
     }
 
     [Test]
+    [Category(TestStorage.SqliteOnly)] // runs serve / the owner's CLI as child processes on the data directory's SQLite file
     public async Task KillDuringCardEntry_ThenRestart()
     {
         var since = DateTime.UtcNow;

@@ -129,9 +129,11 @@ internal sealed class LeakSweep
             Text("Seq payloads (CLEF)", clef, ids);
         }
 
+        TestStorage.Dump(_sources.DataDirectory);
         var data = _scanner.ScanDirectory(_sources.DataDirectory, scanned: _finalFiles);
         _places.Add($"data folder ({data} files)");
-        Assert.That(_finalFiles, Has.Some.EndsWith("checkout-agent.db"), "the SQLite database was scanned");
+        Assert.That(_finalFiles, Has.Some.EndsWith(TestStorage.OnPostgres ? TestStorage.DumpFileName : "checkout-agent.db"),
+            "the database (the SQLite file, or every row of the PostgreSQL one) was scanned");
         var logs = _finalFiles.Where(f => f.Contains($"{Path.DirectorySeparatorChar}logs{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).ToList();
         foreach (var id in ids)
         {
