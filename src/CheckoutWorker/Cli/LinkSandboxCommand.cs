@@ -141,6 +141,7 @@ internal static class LinkSandboxCommand
                         "deny" => SandboxAuthenticationMode.Deny,
                         _ => SandboxAuthenticationMode.Manual,
                     },
+                    RejectDuplicates = true,
                     DailyAmountLimit = parse.GetValue(dailyLimit) is > 0 and var daily ? daily : null,
                     HourlyCreateLimit = parse.GetValue(hourlyLimit) is > 0 and var hourly ? hourly : null,
                     OpenApprovedLimit = parse.GetValue(openApprovedLimit) is > 0 and var open ? open : null,

@@ -73,8 +73,8 @@ public sealed record LinkSandboxOptions
 
     /// <value>Refuse a create that repeats an open spend request (same credential, amount, currency, merchant, context
     /// and metadata) with <see cref="LinkErrorCodes.RateLimited"/> naming the open one, as Link answers HTTP 429.
-    /// Default true.</value>
-    public bool RejectDuplicates { get; init; } = true;
+    /// Default false, so tests and benchmarks may repeat a request; <c>link-sandbox serve</c> turns it on.</value>
+    public bool RejectDuplicates { get; init; }
 
     /// <value>Most spend requests created in any hour; more are refused with <see cref="LinkErrorCodes.RateLimited"/>.
     /// Null (default): no limit. Link documents 50.</value>
