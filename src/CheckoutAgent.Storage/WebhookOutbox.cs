@@ -42,7 +42,7 @@ public sealed class WebhookOutbox(IConnectionFactory connections, SqlDialect dia
             return false;
         }
         var eventId = CheckoutAgent.Link.ObjectIds.New("evt_");
-        var type = "purchase." + purchase.Status;
+        var type = PurchaseStateMachine.WebhookType(purchase.Status);
         var body = JsonSerializer.Serialize(new WebhookEvent(eventId, type, now, new WebhookEventData(PurchaseView.From(purchase, null))), PurchaseJson.Options);
         await using var command = connection.Command(transaction, """
             INSERT INTO webhook_deliveries (id, purchase_id, agent_id, event_type, url, body, created_at, next_attempt_at, attempts, state)

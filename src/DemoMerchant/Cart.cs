@@ -118,11 +118,18 @@ internal sealed class Cart
         }
     }
 
+    /// <value>A payment waiting for the card holder's 3-D Secure confirmation (the three-ds variant), else null.</value>
+    public PendingPayment? PendingPayment { get; set; }
+
     /// <summary>Only one payment per cart at a time, so a double-clicked "Pay now" cannot charge twice.</summary>
     public bool TryBeginCheckout() => Interlocked.CompareExchange(ref _checkingOut, 1, 0) == 0;
 
     public void EndCheckout() => Volatile.Write(ref _checkingOut, 0);
 }
+
+/// <summary>A payment the issuer holds until the card holder confirms it: what the order will be once it does. No card number.</summary>
+internal sealed record PendingPayment(string AuthenticationId, IReadOnlyList<CartLine> Lines, long UnitIncrease, long Amount,
+    ShippingDetails Shipping, string CardBrand, string CardLast4);
 
 /// <summary>Carts keyed by an opaque cookie; a fresh browser context therefore starts with an empty cart.</summary>
 internal sealed class CartStore

@@ -241,6 +241,8 @@ public sealed partial class DemoShop : IAsyncDisposable
         _app.MapGet("/checkout/review", (RequestDelegate)ShowReviewStepAsync);
         _app.MapPost("/checkout/review", (RequestDelegate)(context => CountPaySubmission(context, PlaceReviewedOrderAsync)));
         _app.MapGet("/checkout/3ds", (RequestDelegate)ShowThreeDsChallengeAsync);
+        _app.MapPost("/checkout/3ds/status", (RequestDelegate)ThreeDsStatusAsync);
+        _app.MapGet("/static/three-ds.js", (RequestDelegate)(context => ScriptAsync(context, Scripts.ThreeDs)));
         _app.MapGet("/", (RequestDelegate)ShowCatalogAsync);
         _app.MapGet("/products/{sku}", (RequestDelegate)ShowProductAsync);
         _app.MapPost("/cart", (RequestDelegate)AddToCartAsync);
@@ -435,13 +437,6 @@ public sealed partial class DemoShop : IAsyncDisposable
             return;
         }
 
-        if (Variant == DemoVariant.ThreeDs)
-        {
-            // The bank wants the buyer to confirm: nothing is authorized until the challenge is passed (it never is here).
-            SeeOther(context, "/checkout/3ds");
-            return;
-        }
-
         if (!await TryBeginCheckoutAsync(context, cart))
         {
             return;
@@ -480,7 +475,11 @@ public sealed partial class DemoShop : IAsyncDisposable
         var amount = ShopPages.Total(lines, unitIncrease);
         var attempt = new PaymentAttempt(
             card.Number, card.Cvc, card.ExpMonth, card.ExpYear, card.NameOnCard,
-            _origin ?? throw new InvalidOperationException("The shop has not started."), amount, Money.Currency);
+            _origin ?? throw new InvalidOperationException("The shop has not started."), amount, Money.Currency)
+        {
+            // The bank of this variant wants the card holder to confirm every payment (3-D Secure).
+            ThreeDSecure = Variant == DemoVariant.ThreeDs,
+        };
         Interlocked.Increment(ref _paymentAttempts);
 
         PaymentDecision decision;
@@ -500,6 +499,15 @@ public sealed partial class DemoShop : IAsyncDisposable
             return;
         }
 
+        if (decision.Pending)
+        {
+            // Nothing is charged until the card holder confirms (out of band, in their bank's app): the challenge page
+            // asks the shop, which asks the issuer, and carries on by itself to the confirmation or the decline.
+            cart.PendingPayment = new PendingPayment(decision.AuthenticationId!, lines, unitIncrease, amount, shipping, card.Brand, card.Last4);
+            SeeOther(context, "/checkout/3ds");
+            return;
+        }
+
         if (!decision.Approved)
         {
             Log.Declined(_logger, decision.DeclineCode ?? "unspecified", amount, card.Brand, card.Last4);
@@ -508,9 +516,15 @@ public sealed partial class DemoShop : IAsyncDisposable
             return;
         }
 
+        var order = PlaceOrder(cart, lines, unitIncrease, amount, shipping, card.Brand, card.Last4);
+        SeeOther(context, "/orders/" + order.OrderNumber);
+    }
+
+    private DemoOrder PlaceOrder(Cart cart, IReadOnlyList<CartLine> lines, long unitIncrease, long amount, ShippingDetails shipping, string brand, string last4)
+    {
         var order = new DemoOrder(
             NewOrderNumber(), [.. lines.Select(l => new DemoOrderLine(l.Product.Sku, l.Quantity, l.Product.Price + unitIncrease))],
-            amount, Money.Currency, card.Brand, card.Last4, shipping.Email, _options.Clock.GetUtcNow());
+            amount, Money.Currency, brand, last4, shipping.Email, _options.Clock.GetUtcNow());
         lock (_ordersGate)
         {
             _orders.Add(order);
@@ -518,8 +532,59 @@ public sealed partial class DemoShop : IAsyncDisposable
 
         _ordersByNumber[order.OrderNumber] = order;
         cart.RemovePurchased(lines);
-        Log.OrderPlaced(_logger, order.OrderNumber, amount, card.Brand, card.Last4);
-        SeeOther(context, "/orders/" + order.OrderNumber);
+        Log.OrderPlaced(_logger, order.OrderNumber, amount, brand, last4);
+        return order;
+    }
+
+    /// <summary>
+    /// The challenge page's question, asked every half second: has the card holder confirmed? The answer is the
+    /// order's page (the payment went through), the issuer's decline, or "still waiting".
+    /// </summary>
+    private async Task ThreeDsStatusAsync(HttpContext context)
+    {
+        var cart = _carts.Find(context);
+        if (Variant != DemoVariant.ThreeDs || cart?.PendingPayment is not { } pending || !await TryBeginCheckoutAsync(context, cart))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await context.Response.WriteAsJsonAsync(new { state = "none" }, context.RequestAborted);
+            return;
+        }
+        try
+        {
+            PaymentDecision decision;
+            try
+            {
+                decision = await _authorizer.CompleteAuthenticationAsync(pending.AuthenticationId, _stopping.Token);
+            }
+            catch (Exception ex) when (!_stopping.IsCancellationRequested)
+            {
+                Log.AuthorizerFailed(_logger, ex.GetType().Name, pending.Amount, pending.CardBrand, pending.CardLast4);
+                await context.Response.WriteAsJsonAsync(new { state = "pending" }, context.RequestAborted);
+                return;
+            }
+            if (decision.Pending)
+            {
+                await context.Response.WriteAsJsonAsync(new { state = "pending" }, context.RequestAborted);
+                return;
+            }
+            cart.PendingPayment = null;
+            if (!decision.Approved)
+            {
+                Log.Declined(_logger, decision.DeclineCode ?? "unspecified", pending.Amount, pending.CardBrand, pending.CardLast4);
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    state = "declined",
+                    message = string.IsNullOrWhiteSpace(decision.Message) ? "Your bank did not confirm this payment." : decision.Message,
+                }, context.RequestAborted);
+                return;
+            }
+            var order = PlaceOrder(cart, pending.Lines, pending.UnitIncrease, pending.Amount, pending.Shipping, pending.CardBrand, pending.CardLast4);
+            await context.Response.WriteAsJsonAsync(new { state = "approved", next = "/orders/" + order.OrderNumber }, context.RequestAborted);
+        }
+        finally
+        {
+            cart.EndCheckout();
+        }
     }
 
     private Task ShowShippingStepAsync(HttpContext context) =>
@@ -603,9 +668,9 @@ public sealed partial class DemoShop : IAsyncDisposable
 
     private Task ShowThreeDsChallengeAsync(HttpContext context)
     {
-        var lines = _carts.Find(context)?.Snapshot() ?? [];
-        return Variant == DemoVariant.ThreeDs && lines.Count > 0
-            ? HtmlAsync(context, StatusCodes.Status200OK, _pages.ThreeDsChallenge(ShopPages.Total(lines)))
+        var pending = _carts.Find(context)?.PendingPayment;
+        return Variant == DemoVariant.ThreeDs && pending is not null
+            ? HtmlAsync(context, StatusCodes.Status200OK, _pages.ThreeDsChallenge(pending.Amount))
             : HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound());
     }
 

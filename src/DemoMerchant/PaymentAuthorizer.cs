@@ -6,8 +6,13 @@ namespace CheckoutAgent.DemoMerchant;
 /// </summary>
 public interface IPaymentAuthorizer
 {
-    /// <summary>Asks the issuer to authorize one payment.</summary>
+    /// <summary>Asks the issuer to authorize one payment. With <see cref="PaymentAttempt.ThreeDSecure"/> the issuer may
+    /// answer <see cref="PaymentDecision.Pending"/>: the card holder must confirm first.</summary>
     Task<PaymentDecision> AuthorizeAsync(PaymentAttempt attempt, CancellationToken cancellationToken);
+
+    /// <summary>Asks how a 3-D Secure confirmation ended: approved, declined, or still <see cref="PaymentDecision.Pending"/>.</summary>
+    Task<PaymentDecision> CompleteAuthenticationAsync(string authenticationId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This card network does not run 3-D Secure confirmations.");
 }
 
 /// <summary>One payment attempt. <see cref="ToString"/> never prints the card number or CVC.</summary>
@@ -23,6 +28,9 @@ public sealed record PaymentAttempt(
     string CardNumber, string Cvc, int ExpMonth, int ExpYear, string CardholderName,
     string MerchantUrl, long Amount, string Currency)
 {
+    /// <value>The shop asks the issuer for a 3-D Secure confirmation by the card holder (the three-ds variant).</value>
+    public bool ThreeDSecure { get; init; }
+
     /// <summary>Masked: last 4 only.</summary>
     public override string ToString() =>
         $"PaymentAttempt {{ Card = •••• {(CardNumber.Length >= 4 ? CardNumber[^4..] : "")}, MerchantUrl = {MerchantUrl}, Amount = {Amount} {Currency} }}";
@@ -34,6 +42,15 @@ public sealed record PaymentAttempt(
 /// <param name="Message">What the shop shows the buyer when declined.</param>
 public sealed record PaymentDecision(bool Approved, string? DeclineCode = null, string? Message = null)
 {
+    /// <value>Set while a 3-D Secure confirmation is awaited: ask again with <see cref="IPaymentAuthorizer.CompleteAuthenticationAsync"/>.</value>
+    public string? AuthenticationId { get; init; }
+
+    /// <value>Neither approved nor declined yet: the card holder has not confirmed.</value>
+    public bool Pending => !Approved && DeclineCode is null && AuthenticationId is not null;
+
+    /// <summary>Waiting for the card holder's confirmation.</summary>
+    public static PaymentDecision Challenge(string authenticationId) => new(false) { AuthenticationId = authenticationId };
+
     /// <summary>An approval.</summary>
     public static PaymentDecision Approve() => new(true);
 

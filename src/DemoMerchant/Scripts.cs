@@ -32,6 +32,31 @@ internal static class Scripts
         })();
         """;
 
+    /// <summary>3-D Secure challenge page: asks the shop every half second whether the card holder confirmed, then goes to
+    /// the order or shows the decline (a real bank's challenge frame carries on by itself the same way).</summary>
+    public const string ThreeDs = """
+        (() => {
+          const challenge = document.querySelector('[data-testid="three-ds-challenge"]');
+          const error = document.querySelector('[data-testid="payment-error"]');
+          const ask = async () => {
+            try {
+              const response = await fetch('/checkout/3ds/status', { method: 'POST' });
+              const answer = await response.json();
+              if (answer.state === 'approved') { location.href = answer.next; return; }
+              if (answer.state === 'declined') {
+                challenge.hidden = true;
+                error.textContent = answer.message;
+                error.hidden = false;
+                return;
+              }
+              if (answer.state === 'none') return;
+            } catch (e) { /* the shop restarts or the network blips: ask again */ }
+            setTimeout(ask, 500);
+          };
+          setTimeout(ask, 500);
+        })();
+        """;
+
     /// <summary>Card frame (processor origin): on the parent's request, post the card to the processor and answer with a token.</summary>
     public const string Elements = """
         (() => {

@@ -324,11 +324,12 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
         Layout("Confirm it's you", $"""
             <h1>Confirm it's you</h1>
             <section data-testid="three-ds-challenge" aria-label="3-D Secure">
-            <p>Your bank wants to confirm this payment of {Money.Format(amount)}. Enter the code it sent to your phone.</p>
-            <label for="otp">Verification code</label>
-            <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code">
-            <button type="button" disabled>Verify</button>
+            <p>Your bank wants to confirm this payment of {Money.Format(amount)}. Open your banking app (here: the Link app)
+            and confirm it there; this page carries on by itself.</p>
+            <p aria-live="polite">Waiting for your confirmation…</p>
             </section>
+            <p class="error" role="alert" data-testid="payment-error" hidden></p>
+            <script src="/static/three-ds.js"></script>
             """);
 
     /// <summary>The processor's card document, framed by the shop's checkout page (another origin).</summary>

@@ -29,6 +29,16 @@ public static class ObservationTags
     public const string LoginRequired = "login_required";
     /// <summary>The total at the merchant differed from the approved amount.</summary>
     public const string TotalMismatch = "total_mismatch";
+    /// <summary>Something timed out (with <see cref="ThreeDsChallenge"/>: nobody confirmed the payment in time).</summary>
+    public const string Timeout = "timeout";
+    /// <summary>Blocked by a web application firewall.</summary>
+    public const string WafBlock = "waf_block";
+    /// <summary>The merchant's site returned an error.</summary>
+    public const string SiteError = "site_error";
+    /// <summary>Rate limited by the merchant.</summary>
+    public const string RateLimited = "rate_limited";
+    /// <summary>None of the others; say what in the free-form context.</summary>
+    public const string Other = "other";
 }
 
 /// <summary>A report to Link about how a purchase went (<c>link-cli report</c>).</summary>

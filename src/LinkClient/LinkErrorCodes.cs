@@ -30,6 +30,16 @@ public static class LinkErrorCodes
     /// <summary>The link-cli executable could not be started, or died without answering.</summary>
     public const string CliUnavailable = "CLI_UNAVAILABLE";
 
+    /// <summary>
+    /// Link refused to create a spend request for a rate limit (HTTP 429): a duplicate of an open one
+    /// (<see cref="LinkException.DuplicateSpendRequestId"/> names it), or too many created per hour. Retryable: wait and
+    /// repeat the same create, or resume the named duplicate; never create a different second request.
+    /// </summary>
+    public const string RateLimited = "spend_request_rate_limited";
+
+    /// <summary>Link's servers failed (HTTP 5xx) or could not be reached; retryable with backoff.</summary>
+    public const string ServerError = "SERVER_ERROR";
+
     /// <summary>Anything else the CLI or Link reported (the message says what).</summary>
     public const string Unknown = "UNKNOWN";
 }

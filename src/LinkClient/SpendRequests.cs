@@ -19,8 +19,10 @@ public enum SpendRequestStatus
     Failed,
     /// <summary>The caller canceled the request.</summary>
     Canceled,
-    /// <summary>Link needs something more (identity check, 3-D Secure, ...).</summary>
+    /// <summary>Link needs something more (identity check, 3-D Secure, ...): <see cref="SpendRequest.NextAction"/> says what.</summary>
     RequiresAction,
+    /// <summary>The credential was presented to a merchant and the payment is in progress (newer Link; not in link-cli 0.13.1's types).</summary>
+    Submitted,
 }
 
 /// <summary>Helpers for <see cref="SpendRequestStatus"/>.</summary>
@@ -38,6 +40,7 @@ public static class SpendRequestStatuses
         SpendRequestStatus.Failed => "failed",
         SpendRequestStatus.Canceled => "canceled",
         SpendRequestStatus.RequiresAction => "requires_action",
+        SpendRequestStatus.Submitted => "submitted",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
@@ -53,12 +56,48 @@ public static class SpendRequestStatuses
         "failed" => SpendRequestStatus.Failed,
         "canceled" => SpendRequestStatus.Canceled,
         "requires_action" => SpendRequestStatus.RequiresAction,
+        "submitted" => SpendRequestStatus.Submitted,
         _ => throw new LinkException("UNKNOWN_STATUS", $"Link returned an unknown spend request status '{status}'."),
     };
 
-    /// <summary>True when polling should stop: the request will not change on its own any more.</summary>
+    /// <summary>True when polling should stop on the status alone: the request will not change on its own any more.
+    /// A <c>requires_action</c> request may still resume by itself: see <see cref="IsWaiting"/>.</summary>
     public static bool IsTerminal(this SpendRequestStatus status) =>
         status is not (SpendRequestStatus.Created or SpendRequestStatus.PendingApproval);
+
+    /// <summary>
+    /// True while waiting is the right thing to do: before an answer (<c>created</c>, <c>pending_approval</c>), and
+    /// through <c>requires_action</c> whose resolution is <c>auto_resume</c> (a 3-D Secure confirmation: the request
+    /// carries on by itself once the person confirms). Any other <c>requires_action</c> needs the person and a new
+    /// spend request; it is never waited on.
+    /// </summary>
+    public static bool IsWaiting(this SpendRequest request) =>
+        !request.Status.IsTerminal()
+        || (request.Status == SpendRequestStatus.RequiresAction && request.NextAction?.Resolution == NextActionResolutions.AutoResume);
+}
+
+/// <summary>Link's <c>next_action.resolution</c> values.</summary>
+public static class NextActionResolutions
+{
+    /// <summary>Keep polling the same request: it resumes by itself once the person acts (3-D Secure).</summary>
+    public const string AutoResume = "auto_resume";
+    /// <summary>The request is dead: the person acts, then a new spend request is needed.</summary>
+    public const string CreateNewSpendRequest = "create_new_spend_request";
+    /// <summary>As <see cref="CreateNewSpendRequest"/>, once the action is complete.</summary>
+    public const string CreateNewSpendRequestAfterCompletion = "create_new_spend_request_after_completion";
+}
+
+/// <summary>Link's <c>next_action.type</c> values (link-cli's SDK types).</summary>
+public static class NextActionTypes
+{
+    /// <summary>The card holder confirms the payment with their bank (here: in the Link app); resolves by <c>auto_resume</c>.</summary>
+    public const string ThreeDSecure = "three_d_secure";
+    /// <summary>The 3-D Secure confirmation failed; a new spend request is needed.</summary>
+    public const string ThreeDSecureRetry = "three_d_secure_retry";
+    /// <summary>The person must verify their identity.</summary>
+    public const string IdentityVerification = "identity_verification";
+    /// <summary>The payment method must be updated.</summary>
+    public const string UpdatePaymentMethod = "update_payment_method";
 }
 
 /// <summary>One line of what is bought, shown to the person when they approve.</summary>
@@ -156,7 +195,11 @@ public sealed class SpendRequestUpdate
 /// <c>create_new_spend_request_after_completion</c>.</param>
 /// <param name="DisplayMessage">Text for the person.</param>
 /// <param name="ActionUrl">Where the person completes the action, if anywhere.</param>
-public sealed record NextAction(string Type, string Resolution, string? DisplayMessage, string? ActionUrl);
+public sealed record NextAction(string Type, string Resolution, string? DisplayMessage, string? ActionUrl)
+{
+    /// <value>When the action stops being possible (<c>expires_at</c>), if Link says.</value>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 /// <summary>The answer to <c>request-approval</c>: where the person approves.</summary>
 /// <param name="Id">The spend request id.</param>
@@ -245,4 +288,11 @@ public sealed class LinkException : Exception
 
     /// <value>The offending field for validation errors (e.g. <c>context</c>), else null.</value>
     public string? Field { get; }
+
+    /// <value>For <see cref="LinkErrorCodes.RateLimited"/>: the id of the matching spend request Link already holds
+    /// (<c>error.duplicate_spend_request</c>), when it named one. Retrieve it to resume instead of creating another.</value>
+    public string? DuplicateSpendRequestId { get; init; }
+
+    /// <value>True when the same call may succeed later unchanged (a 429, a 5xx): the caller may wait and repeat it.</value>
+    public bool Retryable { get; init; }
 }

@@ -24,6 +24,9 @@ internal sealed class ApiException(int status, string code, string message, stri
         LinkErrorCodes.InvalidRequest => new(StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest, error.Message, error.Field),
         LinkErrorCodes.NotFound => new(StatusCodes.Status404NotFound, ApiErrorCodes.NotFound, error.Message),
         LinkErrorCodes.InvalidState => new(StatusCodes.Status409Conflict, ApiErrorCodes.InvalidState, error.Message),
+        // link-cli appends "A matching spend request already exists: …" itself from duplicate_spend_request.
+        LinkErrorCodes.RateLimited => new(StatusCodes.Status429TooManyRequests, ApiErrorCodes.RateLimited,
+            error.DuplicateSpendRequestId is null ? error.Message : "A spend request with these details is already open."),
         _ => new(StatusCodes.Status400BadRequest, error.Code.ToLowerInvariant(), error.Message, error.Field),
     };
 }
@@ -52,6 +55,10 @@ public static class ApiErrorCodes
     /// <summary>402 (demo MPP resource): the <c>Authorization: Payment</c> credential could not be read or does not
     /// answer a challenge of this resource.</summary>
     public const string InvalidCredential = "invalid_credential";
+
+    /// <summary>429: a duplicate of an open spend request (<c>error.duplicate_spend_request</c> holds it, as Link's
+    /// does), or too many created in the last hour. Wait, or resume the duplicate; never create a different one.</summary>
+    public const string RateLimited = "spend_request_rate_limited";
 
     /// <summary>500: a bug in the emulator; nothing was changed unless the message says so.</summary>
     public const string InternalError = "internal_error";

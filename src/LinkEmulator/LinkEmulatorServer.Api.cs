@@ -57,6 +57,13 @@ public sealed partial class LinkEmulatorServer
             });
         }));
         api.MapGet("/transactions", Authorized(ListTransactions));
+        // Beta (link-cli's Financial Insights): the wallet's funding sources and what each has spent through Link.
+        api.MapGet("/sources", Authorized(_ => Task.FromResult<JsonNode>(new JsonObject
+        {
+            ["data"] = new JsonArray([.. Sandbox.ListPaymentMethods().Select(LinkJson.Source)]),
+            ["has_more"] = false,
+        })));
+        api.MapGet("/balances", Authorized(ListBalances));
         api.MapPost("/agent_observations", Authorized(ReportAsync));
     }
 
@@ -211,6 +218,24 @@ public sealed partial class LinkEmulatorServer
             FreeformContext = body.String("freeform_context"),
         });
         return LinkJson.ObservationReceipt(receipt);
+    }
+
+    private Task<JsonNode> ListBalances(HttpContext context)
+    {
+        var wanted = context.Request.Query["sources[]"].Concat(context.Request.Query["sources"]).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var methods = Sandbox.ListPaymentMethods();
+        foreach (var unknown in wanted.Where(w => methods.All(m => m.Id != w)))
+        {
+            throw ApiException.Invalid("sources", $"sources: '{unknown}' is not a source of this wallet ({string.Join(", ", methods.Select(m => m.Id))}).");
+        }
+        var now = Sandbox.Time.GetUtcNow();
+        var spent = Sandbox.ListTransactions(new TransactionQuery { Limit = 100 }).Items;
+        return Task.FromResult<JsonNode>(new JsonObject
+        {
+            ["data"] = new JsonArray([.. methods.Where(m => wanted.Count == 0 || wanted.Contains(m.Id))
+                .Select(m => LinkJson.Balance(m.Id, spent.Where(t => t.SourceId == m.Id).Sum(t => t.Amount), now))]),
+            ["has_more"] = false,
+        });
     }
 
     private JsonObject SpendRequestJson(SpendRequest request, bool includeCard, bool includeToken)

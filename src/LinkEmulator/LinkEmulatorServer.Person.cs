@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CheckoutAgent.Link.Sandbox;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -9,7 +10,7 @@ namespace CheckoutAgent.Link.Emulator;
 // for the person, the card network or a merchant, never for the agent.
 public sealed partial class LinkEmulatorServer
 {
-    private static readonly string[] _authorizeFields = ["number", "cvc", "exp_month", "exp_year", "merchant_url", "amount", "currency"];
+    private static readonly string[] _authorizeFields = ["number", "cvc", "exp_month", "exp_year", "merchant_url", "amount", "currency", "three_d_secure"];
 
     private void MapPersonPages()
     {
@@ -23,7 +24,10 @@ public sealed partial class LinkEmulatorServer
     {
         _app.MapPost("/_sandbox/spend_requests/{id}/approve", context => AnswerJsonAsync(context, approve: true));
         _app.MapPost("/_sandbox/spend_requests/{id}/deny", context => AnswerJsonAsync(context, approve: false));
+        _app.MapPost("/_sandbox/spend_requests/{id}/approve_action", context => AnswerActionJsonAsync(context, confirm: true));
+        _app.MapPost("/_sandbox/spend_requests/{id}/deny_action", context => AnswerActionJsonAsync(context, confirm: false));
         _app.MapPost("/_sandbox/authorize", AuthorizeCardAsync);
+        _app.MapPost("/_sandbox/authentications/{id}", CompleteAuthenticationAsync);
     }
 
     private Task ShowApprovalAsync(HttpContext context, string? notice, int status)
@@ -47,13 +51,19 @@ public sealed partial class LinkEmulatorServer
             return;
         }
         var decision = (await context.Request.ReadFormAsync(context.RequestAborted))["decision"].ToString();
-        if (decision is not ("approve" or "deny"))
+        if (decision is not ("approve" or "deny" or "approve_action" or "deny_action"))
         {
             await ShowApprovalAsync(context, "Choose Approve or Deny.", StatusCodes.Status400BadRequest);
             return;
         }
         try
         {
+            if (decision is "approve_action" or "deny_action")
+            {
+                var confirmed = AnswerAction(RouteId(context), decision == "approve_action");
+                await ShowApprovalAsync(context, confirmed.Status == SpendRequestStatus.Succeeded ? "Payment confirmed. The merchant's page carries on by itself." : "Payment refused.", StatusCodes.Status200OK);
+                return;
+            }
             var answered = Answer(RouteId(context), decision == "approve");
             await ShowApprovalAsync(context, answered.Status == SpendRequestStatus.Approved ? "Approved. The agent can now use the credential." : "Denied.", StatusCodes.Status200OK);
         }
@@ -68,6 +78,37 @@ public sealed partial class LinkEmulatorServer
         var answered = Answer(RouteId(context), approve);
         await WriteJsonAsync(context, StatusCodes.Status200OK, SpendRequestJson(answered, includeCard: false, includeToken: false));
     }
+
+    private async Task AnswerActionJsonAsync(HttpContext context, bool confirm)
+    {
+        var answered = AnswerAction(RouteId(context), confirm);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, SpendRequestJson(answered, includeCard: false, includeToken: false));
+    }
+
+    private SpendRequest AnswerAction(string id, bool confirm)
+    {
+        var answered = confirm ? Sandbox.ApproveAction(id) : Sandbox.DenyAction(id);
+        Log.StatusChanged(_logger, answered.Id, answered.Status);
+        return answered;
+    }
+
+    private async Task CompleteAuthenticationAsync(HttpContext context)
+    {
+        var id = RouteId(context);
+        var result = Sandbox.CompleteAuthentication(id);
+        Log.Authentication(_logger, id, result.Approved, result.Pending);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, AuthorizationJson(result));
+    }
+
+    private static JsonObject AuthorizationJson(PaymentAuthorizationResult result) => new()
+    {
+        ["approved"] = result.Approved,
+        ["pending"] = result.Pending,
+        ["decline_code"] = result.DeclineCode,
+        ["authorization_id"] = result.AuthorizationId,
+        ["authentication_id"] = result.AuthenticationId,
+        ["message"] = result.Message,
+    };
 
     private SpendRequest Answer(string id, bool approve)
     {
@@ -117,15 +158,9 @@ public sealed partial class LinkEmulatorServer
             throw ApiException.Invalid("exp_year", "exp_year must be two or four digits.");
         }
         var result = Sandbox.Authorize(Required("number"), Required("cvc"), (int)expMonth, (int)expYear,
-            Required("merchant_url"), RequiredInteger("amount"), Required("currency"));
+            Required("merchant_url"), RequiredInteger("amount"), Required("currency"), body.Boolean("three_d_secure") ?? false);
         Log.Authorized(_logger, result.Approved, result.DeclineCode);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
-        {
-            ["approved"] = result.Approved,
-            ["decline_code"] = result.DeclineCode,
-            ["authorization_id"] = result.AuthorizationId,
-            ["message"] = result.Message,
-        });
+        await WriteJsonAsync(context, StatusCodes.Status200OK, AuthorizationJson(result));
     }
 
     /// <summary>Refuses a form posted from another site (a page elsewhere must not approve for the person).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -184,6 +185,7 @@ public sealed partial class LinkEmulatorServer : IAsyncDisposable
 
     private void MapRoutes()
     {
+        _app.Use(LogRequestAsync);
         _app.Use(HandleErrorsAsync);
         foreach (var prefix in new[] { ApiPrefix, "" })
         {
@@ -200,6 +202,22 @@ public sealed partial class LinkEmulatorServer : IAsyncDisposable
             $"No endpoint {context.Request.Method} {context.Request.Path}. See link-api.md §3 for Link's endpoints."));
     }
 
+    /// <summary>One line per request: method, path (no query), status and milliseconds; never a header or body, so
+    /// never a token or a card.</summary>
+    private async Task LogRequestAsync(HttpContext context, RequestDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            Log.Request(_logger, context.Request.Method, context.Request.Path, context.Response.StatusCode, elapsed);
+        }
+    }
+
     private async Task HandleErrorsAsync(HttpContext context, RequestDelegate next)
     {
         // Responses may hold cards and tokens: never cache them anywhere.
@@ -213,7 +231,10 @@ public sealed partial class LinkEmulatorServer : IAsyncDisposable
         {
             var error = ex as ApiException ?? ApiException.From((LinkException)ex);
             Log.Refused(_logger, context.Request.Method, context.Request.Path, error.Status, error.Code);
-            await WriteJsonAsync(context, error.Status, LinkJson.Error(error.Code, error.Message, error.Field));
+            var duplicate = ex is LinkException { DuplicateSpendRequestId: { } id }
+                ? SpendRequestJson(Sandbox.Get(id), includeCard: false, includeToken: false)
+                : null;
+            await WriteJsonAsync(context, error.Status, LinkJson.Error(error.Code, error.Message, error.Field, duplicate));
         }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {

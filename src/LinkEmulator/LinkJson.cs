@@ -11,15 +11,45 @@ internal static class LinkJson
     private const int FundingCardExpMonth = 12;
     private const int FundingCardExpYear = 2030;
 
-    public static JsonObject Error(string code, string message, string? field = null)
+    public static JsonObject Error(string code, string message, string? field = null, JsonObject? duplicate = null)
     {
         var error = new JsonObject { ["message"] = message, ["code"] = code };
         if (field is not null)
         {
             error["field"] = field;
         }
+        if (duplicate is not null)
+        {
+            // link-cli names it in its message ("A matching spend request already exists: …"), link-api.md §7.2.
+            error["duplicate_spend_request"] = duplicate;
+        }
         return new JsonObject { ["error"] = error };
     }
+
+    /// <summary>The beta <c>GET /sources</c> item for a wallet funding source (link-cli's SDK <c>Source</c>).</summary>
+    public static JsonObject Source(PaymentMethod method) => new()
+    {
+        ["id"] = method.Id,
+        ["name"] = method.Nickname,
+        ["type"] = method.Type,
+        ["capabilities"] = new JsonObject { ["payments"] = true },
+        ["external_connection"] = null,
+        ["granted_actions"] = new JsonArray("read_balances", "read_link_transactions"),
+        ["bank_account"] = null,
+        ["card"] = method.Type == "card" ? new JsonObject { ["brand"] = method.Brand, ["last4"] = method.Last4 } : null,
+    };
+
+    /// <summary>The beta <c>GET /balances</c> item: a card funding source as credit used, in cents.</summary>
+    public static JsonObject Balance(string sourceId, long used, DateTimeOffset asOf) => new()
+    {
+        ["source_id"] = sourceId,
+        ["type"] = "credit",
+        ["cash"] = null,
+        ["credit"] = new JsonObject { ["used"] = new JsonObject { ["usd"] = used } },
+        ["current"] = used,
+        ["currency"] = "usd",
+        ["as_of"] = Iso(asOf),
+    };
 
     public static JsonObject SpendRequest(SpendRequest request, Uri approvalUrl, SandboxIssuedCard? card, SandboxSharedPaymentToken? token)
     {
@@ -55,7 +85,23 @@ internal static class LinkJson
         }
         json["metadata"] = metadata;
         json["test"] = request.Test;
-        json["status_details"] = null;
+        json["status_details"] = request.NextAction is { } next
+            ? new JsonObject
+            {
+                ["requires_action"] = new JsonObject
+                {
+                    ["next_action"] = new JsonObject
+                    {
+                        ["type"] = next.Type,
+                        ["resolution"] = next.Resolution,
+                        ["display_message"] = next.DisplayMessage,
+                        // The person acts on the approval page (Link: the Link app).
+                        ["action_url"] = next.ActionUrl is null ? null : approvalUrl.AbsoluteUri,
+                        ["expires_at"] = next.ExpiresAt?.ToUnixTimeSeconds(),
+                    },
+                },
+            }
+            : null;
         if (card is not null)
         {
             json["card"] = Card(card);

@@ -26,4 +26,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Demo MPP payment of {Amount} {Currency}: accepted {Accepted}, decline code {DeclineCode}")]
     public static partial void MppPayment(ILogger logger, long amount, string currency, bool accepted, string? declineCode);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "{Method} {Path} {StatusCode} {ElapsedMs} ms")]
+    public static partial void Request(ILogger logger, string method, PathString path, int statusCode, long elapsedMs);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "3-D Secure confirmation {AuthenticationId}: approved {Approved}, pending {Pending}")]
+    public static partial void Authentication(ILogger logger, string authenticationId, bool approved, bool pending);
 }

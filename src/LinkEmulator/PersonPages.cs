@@ -67,6 +67,15 @@ internal static class PersonPages
                 .Append("<button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\">Deny</button>")
                 .Append("</form>");
         }
+        else if (request.NextAction is { Type: NextActionTypes.ThreeDSecure } action)
+        {
+            // The bank's confirmation after the card was used at the merchant (3-D Secure), out of band as in the Link app.
+            body.Append("<h2>Confirm the payment</h2><p class=\"action\">").Append(E(action.DisplayMessage ?? "")).Append("</p>")
+                .Append("<form method=\"post\">")
+                .Append("<button type=\"submit\" name=\"decision\" value=\"approve_action\" id=\"approve-action\">Confirm payment</button> ")
+                .Append("<button type=\"submit\" name=\"decision\" value=\"deny_action\" id=\"deny-action\">Refuse</button>")
+                .Append("</form>");
+        }
         else
         {
             body.Append("<p class=\"closed\">This request is ").Append(E(request.Status.ToWire())).Append(": nothing to answer.</p>");

@@ -104,6 +104,63 @@ public sealed class VariantTests : HttpShopTest
         Assert.That(authorizer.Attempts.Single().Amount, Is.EqualTo(2640));
     }
 
+    [TestCase(true, "approved")]
+    [TestCase(false, "declined")]
+    public async Task ThreeDsHoldsThePaymentUntilTheIssuerHasTheCardHoldersAnswer(bool confirms, string state)
+    {
+        var answered = false;
+        var issuer = new ChallengingAuthorizer(() => answered ? (confirms ? PaymentDecision.Approve() : PaymentDecision.Decline("authentication_failed", "Not confirmed.")) : null);
+        var shop = Track(await DemoShop.StartAsync(new DemoShopOptions { Variant = DemoVariant.ThreeDs }, issuer));
+        var buyer = Buyer(shop.BaseUrl);
+        (await PostAsync(buyer, "/cart", new() { ["sku"] = "pour-over-dripper", ["quantity"] = "1" })).Dispose();
+
+        using var paid = await PostAsync(buyer, "/checkout", new()
+        {
+            ["email"] = "ada@example.com", ["name"] = "Ada", ["address"] = "1 Row", ["city"] = "London", ["postal-code"] = "1", ["country"] = "GB",
+            ["card-number"] = "4242424242424242", ["card-expiry"] = "04/29", ["card-cvc"] = "739", ["card-name"] = "ADA",
+        });
+        Assert.That(paid.StatusCode, Is.EqualTo(HttpStatusCode.SeeOther));
+        Assert.That(paid.Headers.Location?.ToString(), Is.EqualTo("/checkout/3ds"));
+        Assert.That(issuer.Attempts.Single().ThreeDSecure, Is.True, "the shop asked for 3-D Secure");
+        Assert.That(await buyer.GetStringAsync(new Uri("/checkout/3ds", UriKind.Relative)), Does.Contain("data-testid=\"three-ds-challenge\"").And.Contain("$24.00"));
+
+        using (var waiting = await buyer.PostAsync(new Uri("/checkout/3ds/status", UriKind.Relative), null))
+        {
+            Assert.That(JsonDocument.Parse(await waiting.Content.ReadAsStringAsync()).RootElement.GetProperty("state").GetString(), Is.EqualTo("pending"));
+        }
+        Assert.That(shop.Orders, Is.Empty, "nothing is ordered before the card holder answers");
+
+        answered = true;
+        using var done = await buyer.PostAsync(new Uri("/checkout/3ds/status", UriKind.Relative), null);
+        using var answer = JsonDocument.Parse(await done.Content.ReadAsStringAsync());
+        Assert.That(answer.RootElement.GetProperty("state").GetString(), Is.EqualTo(state));
+        Assert.That(shop.Orders, Has.Count.EqualTo(confirms ? 1 : 0));
+        if (confirms)
+        {
+            Assert.That(answer.RootElement.GetProperty("next").GetString(), Is.EqualTo("/orders/" + shop.Orders[0].OrderNumber));
+        }
+        using var after = await buyer.PostAsync(new Uri("/checkout/3ds/status", UriKind.Relative), null);
+        Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "answered once: nothing pending any more");
+        Assert.That(issuer.Attempts, Has.Count.EqualTo(1), "one authorization");
+    }
+
+    /// <summary>An issuer that always asks for 3-D Secure and answers the shop's follow-up as the test says (null: pending).</summary>
+    private sealed class ChallengingAuthorizer(Func<PaymentDecision?> answer) : IPaymentAuthorizer
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<PaymentAttempt> _attempts = new();
+
+        public IReadOnlyList<PaymentAttempt> Attempts => [.. _attempts];
+
+        public Task<PaymentDecision> AuthorizeAsync(PaymentAttempt attempt, CancellationToken cancellationToken)
+        {
+            _attempts.Enqueue(attempt);
+            return Task.FromResult(PaymentDecision.Challenge("3ds_test"));
+        }
+
+        public Task<PaymentDecision> CompleteAuthenticationAsync(string authenticationId, CancellationToken cancellationToken) =>
+            Task.FromResult(answer() ?? PaymentDecision.Challenge(authenticationId));
+    }
+
     [TestCase(DemoVariant.Captcha, "data-testid=\"captcha-wall\"")]
     [TestCase(DemoVariant.ShadowDom, "<template shadowrootmode=\"open\">")]
     [TestCase(DemoVariant.ForeignIframe, "title=\"Secure card payment\"")]

@@ -7,7 +7,8 @@ namespace CheckoutAgent.LinkCliStandIn;
 /// <summary><c>spend-request create|retrieve|update|cancel|request-approval|list</c> (link-api.md §3.3, §6, §8, §9).</summary>
 internal static class SpendRequestCommands
 {
-    private static readonly string[] TerminalStatuses = ["approved", "denied", "expired", "succeeded", "failed", "canceled"];
+    // "submitted" (newer Link: the credential is in use) returns at once as newer link-cli does; 0.13.1 has no such status.
+    private static readonly string[] TerminalStatuses = ["approved", "denied", "expired", "succeeded", "failed", "canceled", "submitted"];
 
     public static Command[] All { get; } =
     [

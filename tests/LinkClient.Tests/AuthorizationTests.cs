@@ -106,7 +106,7 @@ public class AuthorizationTests
     [Test]
     public void Past_valid_until_is_declined_as_expired()
     {
-        _time.Advance(TimeSpan.FromMinutes(30));
+        _time.Advance(new LinkSandboxOptions().CardValidity);
         Assert.That(_sandbox.IssuedCards.Single().ValidUntil, Is.EqualTo(_time.GetUtcNow()));
 
         _time.Advance(TimeSpan.FromSeconds(1));

@@ -140,7 +140,7 @@ public class SandboxSurfaceTests : SandboxClientTest
         Assert.That(token.Id, Does.StartWith("spt_"));
         Assert.That(token.NetworkId, Is.EqualTo("net_sandbox"));
         Assert.That(token.Amount, Is.EqualTo(100));
-        Assert.That(token.ValidUntil, Is.EqualTo(Time.GetUtcNow() + TimeSpan.FromMinutes(30)));
+        Assert.That(token.ValidUntil, Is.EqualTo(Time.GetUtcNow() + new LinkSandboxOptions().CardValidity));
         Assert.That(sandbox.RedeemSharedPaymentToken(token.Id, "net_sandbox", 100, "usd").Accepted, Is.True);
         Assert.That(sandbox.RedeemSharedPaymentToken(token.Id, "net_sandbox", 100, "usd").DeclineCode, Is.EqualTo(SharedPaymentTokenDeclineCodes.AlreadyUsed));
         Assert.That(sandbox.Get(id).Status, Is.EqualTo(SpendRequestStatus.Succeeded));
@@ -153,7 +153,7 @@ public class SandboxSurfaceTests : SandboxClientTest
         var id = sandbox.Create(TestData.SharedPaymentToken()).Id;
         var token = sandbox.FindSharedPaymentToken(id)!;
 
-        Time.Advance(TimeSpan.FromMinutes(31));
+        Time.Advance(new LinkSandboxOptions().CardValidity + TimeSpan.FromMinutes(1));
 
         Assert.That(sandbox.RedeemSharedPaymentToken(token.Id, "net_sandbox", 100, "usd").DeclineCode, Is.EqualTo(SharedPaymentTokenDeclineCodes.Expired));
     }

@@ -51,6 +51,11 @@ public static class PurchaseStatus
     public const string CheckingOut = "checking_out";
     /// <summary>Recorded just before the final click: a purchase found here after a crash is never clicked again.</summary>
     public const string Submitting = "submitting";
+    /// <summary>
+    /// After the final click the bank asked the card holder to confirm (3-D Secure): the page stays open while the
+    /// worker waits. Like <see cref="Submitting"/>, a purchase found here after a crash is never clicked again.
+    /// </summary>
+    public const string AwaitingAuthentication = "awaiting_authentication";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
     /// <summary>The final click may have happened but its result is unknown: a person must reconcile it.</summary>
@@ -83,6 +88,14 @@ public static class FailureCodes
     public const string LoginRequired = "login_required";
     /// <summary>The worker hit an unexpected error before the final click; the log holds the details under the purchase id.</summary>
     public const string InternalError = "internal_error";
+    /// <summary>After the final click the card holder's confirmation (3-D Secure) was refused or failed, or the merchant declined after it.</summary>
+    public const string AuthenticationFailed = "authentication_failed";
+    /// <summary>After the final click nobody confirmed the payment (3-D Secure) before <c>Browser:AuthenticationTimeout</c>.</summary>
+    public const string AuthenticationTimeout = "authentication_timeout";
+    /// <summary>Link needs the person to do something first (identity check, update a payment method, ...): the message says what.</summary>
+    public const string LinkActionRequired = "link_action_required";
+    /// <summary>Link kept refusing to create the spend request for its rate limits; nothing was bought.</summary>
+    public const string LinkRateLimited = "link_rate_limited";
 
     public static string StepFailed(int step) => $"step_failed:{step}";
 }
@@ -108,7 +121,24 @@ public sealed record PurchaseOutcome
     /// <value>When a checkout stopped short: the page's address (no query), title and the start of its text, card-like numbers masked.</value>
     [JsonPropertyName("page")] public string? Page { get; init; }
     [JsonPropertyName("timings")] public IReadOnlyList<Timing> Timings { get; init; } = [];
+    /// <value>What the card holder was (or is) asked to do after the final click (3-D Secure), else absent.</value>
+    [JsonPropertyName("action")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PurchaseAction? Action { get; init; }
 }
+
+/// <summary>
+/// A confirmation the card holder is asked for after the final click (3-D Secure), as Link describes it: shown in the
+/// <c>purchase.action_required</c> webhook while the worker waits, and kept in the final outcome.
+/// </summary>
+/// <param name="Type">Link's <c>next_action.type</c>, e.g. <c>three_d_secure</c>.</param>
+/// <param name="Message">Link's <c>display_message</c> for the person.</param>
+/// <param name="ActionUrl">Where the person confirms, when Link gives one.</param>
+/// <param name="Deadline">When the worker stops waiting (<c>Browser:AuthenticationTimeout</c> after the challenge showed).</param>
+public sealed record PurchaseAction(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("action_url")] string? ActionUrl,
+    [property: JsonPropertyName("deadline")] DateTimeOffset Deadline);
 
 /// <summary>One entry of a purchase's append-only timeline.</summary>
 public sealed record PurchaseEvent(string PurchaseId, DateTimeOffset At, string Kind, string Message, long? DurationMs = null);

@@ -113,7 +113,7 @@ public static class ApiEndpoints
     private static readonly string[] Statuses =
     [
         PurchaseStatus.Queued, PurchaseStatus.AwaitingApproval, PurchaseStatus.CheckingOut, PurchaseStatus.Submitting,
-        PurchaseStatus.Succeeded, PurchaseStatus.Failed, PurchaseStatus.OutcomeUnknown,
+        PurchaseStatus.AwaitingAuthentication, PurchaseStatus.Succeeded, PurchaseStatus.Failed, PurchaseStatus.OutcomeUnknown,
     ];
 
     private static readonly string[] ListParameters = ["status", "recipe", "schedule_id", "created_after", "created_before", "limit", "starting_after"];

@@ -31,6 +31,18 @@ internal static class DemoCommand
             DefaultValueFactory = _ => 1800,
         };
         approvalTimeout.InRange(1, 86_400, "--approval-timeout must be from 1 to 86400 seconds.");
+        var authentication = new Option<string>("--authentication")
+        {
+            Description = "How the card holder answers the bank's 3-D Secure confirmation (the three-ds variant): auto (confirm after 1 s), deny (refuse), or never (nobody answers).",
+            DefaultValueFactory = _ => "auto",
+        };
+        authentication.AcceptOnlyFromAmong("auto", "deny", "never");
+        var authenticationTimeout = new Option<int>("--authentication-timeout")
+        {
+            Description = "Seconds to wait, with the page open, for that confirmation before ending authentication_timeout (default 300).",
+            DefaultValueFactory = _ => 300,
+        };
+        authenticationTimeout.InRange(1, 3600, "--authentication-timeout must be from 1 to 3600 seconds.");
         var verbose = new Option<bool>("--verbose") { Description = "Also show the worker's information logs (on stderr)." };
         var linkCli = new Option<string?>("--link-cli")
         {
@@ -49,7 +61,7 @@ internal static class DemoCommand
             "Run one purchase end to end, offline: Link sandbox approval, a one-time card in a 0600 file, headless Chromium " +
             "checking out at a local demo shop, and the confirmed order. Needs Chromium (make demo installs it).")
         {
-            json, dataDir, approval, approvalTimeout, verbose, variant, linkCli,
+            json, dataDir, approval, approvalTimeout, authentication, authenticationTimeout, verbose, variant, linkCli,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -63,11 +75,20 @@ internal static class DemoCommand
                     "never" => SandboxApprovalMode.Never,
                     _ => SandboxApprovalMode.Auto,
                 },
+                // Long enough for the whole 3-D Secure wait plus the checkout around it.
+                Timeout = TimeSpan.FromSeconds(Math.Max(180, parse.GetValue(authenticationTimeout) + 120)),
+                Authentication = parse.GetValue(authentication) switch
+                {
+                    "deny" => SandboxAuthenticationMode.Deny,
+                    "never" => SandboxAuthenticationMode.Manual,
+                    _ => SandboxAuthenticationMode.Auto,
+                },
                 ConsoleLogLevel = parse.GetValue(verbose) ? LogEventLevel.Information : LogEventLevel.Warning,
                 LinkCli = parse.GetValue(linkCli) is { Length: > 0 } cli ? new DemoLinkCli(cli) : null,
                 Configuration = new Dictionary<string, string?>
                 {
                     ["Link:ApprovalTimeout"] = TimeSpan.FromSeconds(parse.GetValue(approvalTimeout)).ToString("c", CultureInfo.InvariantCulture),
+                    ["Browser:AuthenticationTimeout"] = TimeSpan.FromSeconds(parse.GetValue(authenticationTimeout)).ToString("c", CultureInfo.InvariantCulture),
                 },
             };
             var (exitCode, _) = await ExecuteAsync(settings, parse.GetValue(json), Console.Out, Console.Error, cancellationToken);

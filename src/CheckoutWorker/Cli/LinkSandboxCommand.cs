@@ -4,11 +4,12 @@ using System.Text.Json;
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Emulator;
 using CheckoutAgent.Link.Sandbox;
+using Microsoft.Extensions.Logging;
 
 namespace CheckoutAgent.Worker.Cli;
 
 /// <summary>
-/// <c>checkout-agent link-sandbox serve|approve|deny</c>: the Link emulator over Link's HTTP API, for developing
+/// <c>checkout-agent link-sandbox serve|approve|deny|approve-action|deny-action</c>: the Link emulator over Link's HTTP API, for developing
 /// against <c>link-cli</c> (ours or the real one) offline, and the person's side of approval from a terminal.
 /// </summary>
 internal static class LinkSandboxCommand
@@ -20,6 +21,8 @@ internal static class LinkSandboxCommand
         Serve(),
         Decide("approve", "Approve a pending spend request as the person would in the Link app (issues its one-time card)."),
         Decide("deny", "Deny a pending spend request as the person would in the Link app."),
+        Decide("approve-action", "Confirm the payment a merchant asked the card holder to confirm (3-D Secure) for a spend request in requires_action: the merchant's page then carries on by itself."),
+        Decide("deny-action", "Refuse the payment a merchant asked the card holder to confirm (3-D Secure): the payment fails."),
     };
 
     private static Command Serve()
@@ -72,9 +75,39 @@ internal static class LinkSandboxCommand
         };
         var validity = new Option<int>("--card-validity")
         {
-            Description = "Seconds an issued card stays usable after approval (default 1800).",
-            DefaultValueFactory = _ => 1800,
+            Description = "Seconds an issued card stays usable after approval (default 43200 = 12 hours, as Link documents now).",
+            DefaultValueFactory = _ => 43_200,
         };
+        var authentication = new Option<string>("--authentication")
+        {
+            Description = "How a merchant's 3-D Secure confirmation is answered: manual (the card holder confirms on the approval page or with 'link-sandbox approve-action'), auto (confirm after 1 s) or deny (refuse after 1 s).",
+            DefaultValueFactory = _ => "manual",
+        };
+        authentication.AcceptOnlyFromAmong("manual", "auto", "deny");
+        var dailyLimit = new Option<long>("--daily-limit")
+        {
+            Description = "Most cents approved per rolling 24 hours (default 50000 = $500, Link's documented limit; 0 = none).",
+            DefaultValueFactory = _ => 50_000,
+        };
+        var hourlyLimit = new Option<int>("--hourly-limit")
+        {
+            Description = "Most spend requests created per hour; more get HTTP 429 (default 50, Link's; 0 = none).",
+            DefaultValueFactory = _ => 50,
+        };
+        var openApprovedLimit = new Option<int>("--open-approved-limit")
+        {
+            Description = "Most approved, unused spend requests open at once (default 10, Link's; 0 = none).",
+            DefaultValueFactory = _ => 10,
+        };
+        dailyLimit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() < 0)
+            {
+                r.AddError("--daily-limit must be 0 (none) or a positive number of cents.");
+            }
+        });
+        hourlyLimit.InRange(0, 1_000_000, "--hourly-limit must be from 0 (none) to 1000000.");
+        openApprovedLimit.InRange(0, 1_000_000, "--open-approved-limit must be from 0 (none) to 1000000.");
         foreach (var seconds in new[] { window, validity })
         {
             seconds.InRange(1, 604_800, $"{seconds.Name} must be from 1 to 604800 seconds.");
@@ -87,7 +120,7 @@ internal static class LinkSandboxCommand
 
         var command = new Command("serve", "Serve the Link emulator until Ctrl+C, printing the settings that point link-cli at it.")
         {
-            urls, approval, maxAmount, window, validity, authFile,
+            urls, approval, maxAmount, window, validity, authentication, dailyLimit, hourlyLimit, openApprovedLimit, authFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -102,12 +135,27 @@ internal static class LinkSandboxCommand
                     MaxAmount = parse.GetValue(maxAmount),
                     ApprovalWindow = TimeSpan.FromSeconds(parse.GetValue(window)),
                     CardValidity = TimeSpan.FromSeconds(parse.GetValue(validity)),
+                    Authentication = parse.GetValue(authentication) switch
+                    {
+                        "auto" => SandboxAuthenticationMode.Auto,
+                        "deny" => SandboxAuthenticationMode.Deny,
+                        _ => SandboxAuthenticationMode.Manual,
+                    },
+                    RejectDuplicates = true,
+                    DailyAmountLimit = parse.GetValue(dailyLimit) is > 0 and var daily ? daily : null,
+                    HourlyCreateLimit = parse.GetValue(hourlyLimit) is > 0 and var hourly ? hourly : null,
+                    OpenApprovedLimit = parse.GetValue(openApprovedLimit) is > 0 and var open ? open : null,
                 },
             };
+            // One line per request on stdout (method, path, status, ms): the emulator never logs a body or a header.
+            using var logging = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("CheckoutAgent.Link.Emulator", LogLevel.Information));
             LinkEmulatorServer server;
             try
             {
-                server = await LinkEmulatorServer.StartAsync(options, cancellationToken: cancellationToken);
+                server = await LinkEmulatorServer.StartAsync(options, logging, cancellationToken);
             }
             catch (IOException ex)
             {
@@ -192,7 +240,7 @@ internal static class LinkSandboxCommand
         try
         {
             // The emulator's own controls sit at its root, whether --url names the root or the API base (…/v1).
-            response = await http.PostAsync(new Uri(root, $"/_sandbox/spend_requests/{id}/{verb}"), null, cancellationToken);
+            response = await http.PostAsync(new Uri(root, $"/_sandbox/spend_requests/{id}/{verb.Replace('-', '_')}"), null, cancellationToken);
         }
         catch (HttpRequestException ex)
         {

@@ -74,4 +74,10 @@ public sealed class BrowserOptions
     /// <value>How long to wait for the merchant's answer after the final click. Default 30 s.</value>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan OutcomeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <value>How long to wait, with the page open, for the card holder to confirm a payment (3-D Secure) once the
+    /// recipe's <c>three_ds_required</c> outcome showed after the final click; then it ends
+    /// <c>authentication_timeout</c>. Default 5 minutes.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

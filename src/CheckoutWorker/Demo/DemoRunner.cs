@@ -20,6 +20,9 @@ public sealed record DemoSettings
 {
     public string DataDirectory { get; init; } = ".checkout-agent";
     public SandboxApprovalMode Approval { get; init; } = SandboxApprovalMode.Auto;
+    /// <value>How the card holder answers a 3-D Secure confirmation (the three-ds variant); <see cref="SandboxAuthenticationMode.Manual"/>
+    /// with nobody at the page is "never". Default auto.</value>
+    public SandboxAuthenticationMode Authentication { get; init; } = SandboxAuthenticationMode.Auto;
     /// <value>Which checkout shape the demo shop serves. Default <c>single-page</c>.</value>
     public DemoVariant Variant { get; init; } = DemoVariant.SinglePage;
     /// <value>Recipe name; null: the shipped recipe of <see cref="Variant"/> (see <see cref="DemoRunner.RecipeFor"/>).</value>
@@ -115,6 +118,7 @@ public static class DemoRunner
                     SandboxApprovalMode.Never => EmulatorApprovalMode.Manual,
                     _ => EmulatorApprovalMode.Auto,
                 },
+                Sandbox = new LinkSandboxOptions { Authentication = settings.Authentication },
             }, cancellationToken: cancellationToken);
             sandbox = emulator.Sandbox;
             var authDirectory = CardFile.EnsurePrivateDirectory(Path.Combine(Path.GetFullPath(settings.DataDirectory), "link-cli"));
@@ -138,7 +142,7 @@ public static class DemoRunner
         }
         else
         {
-            sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = settings.Approval });
+            sandbox = new LinkSandbox(new LinkSandboxOptions { Approval = settings.Approval, Authentication = settings.Authentication });
             progress.WriteLine($"Link sandbox ready (approval: {settings.Approval.ToString().ToLowerInvariant()})");
         }
         await using var emulatorScope = emulator;

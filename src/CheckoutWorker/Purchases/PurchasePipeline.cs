@@ -158,7 +158,7 @@ public sealed class PurchasePipeline(
             clock.Restart();
             try
             {
-                var created = await link.CreateSpendRequestAsync(new SpendRequestCreateOptions
+                var created = await SpendRequestCreation.CreateAsync(link, purchaseId, new SpendRequestCreateOptions
                 {
                     Amount = request.Amount,
                     Currency = request.Currency,
@@ -168,7 +168,7 @@ public sealed class PurchasePipeline(
                     LineItems = request.Items.Select(i => new LineItem(i.Name, i.Quantity, i.UnitAmount, i.ProductUrl)).ToList(),
                     Totals = [new Total("total", "Total", request.Amount)],
                     RequestApproval = true,
-                }, cancellationToken);
+                }, time, note => store.AppendAsync(purchaseId, "spend_request_retry", note, cancellationToken), cancellationToken);
                 spendRequestId = created.Id;
             }
             catch (LinkException ex)
@@ -223,8 +223,13 @@ public sealed class PurchasePipeline(
         var approvalCode = PurchaseStateMachine.ApprovalFailure(approved.Status);
         if (approvalCode is not null)
         {
-            await EndAsync(outcome with { Code = approvalCode, Message = $"spend request {spendRequestId} ended {approved.Status.ToWire()}" },
-                false, cancellationToken);
+            await EndAsync(outcome with
+            {
+                Code = approvalCode,
+                Message = approved.NextAction is { } action
+                    ? $"spend request {spendRequestId} ended {approved.Status.ToWire()} ({action.Type}): {action.DisplayMessage ?? "see the Link app"}"
+                    : $"spend request {spendRequestId} ended {approved.Status.ToWire()}",
+            }, false, cancellationToken);
             return;
         }
         timings.Add(new Timing("approval", clock.ElapsedMilliseconds));
@@ -264,6 +269,8 @@ public sealed class PurchasePipeline(
         // Checkout in a fresh context: nothing from another purchase is visible to this merchant.
         clock.Restart();
         RecipeRunResult result;
+        // A 3-D Secure challenge after the click is waited out with the page open (and this merchant's slot held).
+        var authentication = new PurchaseAuthentication(store, link, outcome, spendRequestId);
         try
         {
             var context = await browsers.NewContextAsync(session, cancellationToken);
@@ -282,6 +289,7 @@ public sealed class PurchasePipeline(
                         TemplateValues(request, merchantUrl), Path.Combine(worker.Value.DataDirectoryFullPath, "screenshots", purchaseId + ".png"))
                     {
                         Account = account,
+                        Authentication = authentication,
                     },
                     async ct =>
                     {
@@ -338,6 +346,7 @@ public sealed class PurchasePipeline(
             ScreenshotPath = result.ScreenshotPath,
             Page = result.PageState,
             Timings = timings,
+            Action = authentication.Action,
         }, end.CancelSpendRequest, cancellationToken);
     }
 
@@ -526,6 +535,8 @@ public sealed class PurchasePipeline(
             OutcomeCodes.CardDeclined => (ObservationOutcomes.Blocked, [ObservationTags.PaymentDeclined]),
             OutcomeCodes.CaptchaRequired => (ObservationOutcomes.Blocked, [ObservationTags.Captcha]),
             OutcomeCodes.ThreeDsRequired => (ObservationOutcomes.Blocked, [ObservationTags.ThreeDsChallenge]),
+            FailureCodes.AuthenticationFailed => (ObservationOutcomes.Blocked, [ObservationTags.ThreeDsChallenge]),
+            FailureCodes.AuthenticationTimeout => (ObservationOutcomes.Abandoned, [ObservationTags.ThreeDsChallenge, ObservationTags.Timeout]),
             OutcomeCodes.LoginRequired => (ObservationOutcomes.Blocked, [ObservationTags.LoginRequired]),
             FailureCodes.OriginViolation => (ObservationOutcomes.Blocked, [FailureCodes.OriginViolation]),
             OutcomeCodes.OutOfStock => (ObservationOutcomes.Abandoned, [ObservationTags.OutOfStock]),

@@ -30,6 +30,10 @@ public sealed record RecipeRun(
 
     /// <value>The owner's account at this shop, for <c>${account.*}</c> steps; null when the recipe types none.</value>
     public AccountSecret? Account { get; init; }
+
+    /// <value>Set: a 3-D Secure challenge (<c>three_ds_required</c>) after the final click is waited out with the page
+    /// open (see <see cref="AuthenticationWait"/>) instead of ending the run. Null: it ends the run as before.</value>
+    public IAuthenticationWatch? Authentication { get; init; }
 }
 
 /// <summary>A finished step, reported as it happens. <see cref="Note"/> says what the step read, when it read something.</summary>
@@ -520,11 +524,28 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < _options.OutcomeTimeout)
             {
-                foreach (var outcome in run.Recipe.Outcomes)
+                foreach (var shown in run.Recipe.Outcomes)
                 {
-                    if (!await IsVisibleAsync(Locate(page, outcome.When)))
+                    if (!await IsVisibleAsync(Locate(page, shown.When)))
                     {
                         continue;
+                    }
+                    var outcome = shown;
+                    string? afterChallenge = null;
+                    if (outcome.Code == OutcomeCodes.ThreeDsRequired && run.Authentication is { } watch)
+                    {
+                        // The bank asks the card holder to confirm: wait with the page open, never click again.
+                        timings.Add(new Timing("challenge", clock.ElapsedMilliseconds));
+                        clock.Restart();
+                        var waited = await AuthenticationWait.RunAsync(page, run.Recipe, watch, _options.AuthenticationTimeout, _time, cancellationToken);
+                        timings.Add(new Timing("authentication", clock.ElapsedMilliseconds));
+                        clock.Restart();
+                        if (waited.Outcome is null)
+                        {
+                            return Finish(waited.Code!, waited.Message);
+                        }
+                        outcome = waited.Outcome;
+                        afterChallenge = outcome.Code == OutcomeCodes.CardDeclined ? FailureCodes.AuthenticationFailed : null;
                     }
                     timings.Add(new Timing("confirmation", clock.ElapsedMilliseconds));
                     var extracted = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -542,7 +563,11 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     extracted.TryGetValue("order_number", out var orderNumber);
                     extracted.TryGetValue("charged_total", out var chargedTotal);
                     var message = outcome.Code == OutcomeCodes.Succeeded ? null : $"after the final click the merchant's page showed the '{outcome.Code}' outcome ({outcome.When})";
-                    return Finish(outcome.Code, message, orderNumber, chargedTotal);
+                    if (afterChallenge is not null)
+                    {
+                        message = $"after the card holder's confirmation (3-D Secure) the merchant's page showed the '{outcome.Code}' outcome ({outcome.When}): the confirmation was refused or failed";
+                    }
+                    return Finish(afterChallenge ?? outcome.Code, message, orderNumber, chargedTotal);
                 }
                 await WaitBrieflyAsync(run.Recipe.Outcomes.Select(o => Locate(page, o.When)).Aggregate((a, b) => a.Or(b)), PollInterval);
             }

@@ -28,6 +28,9 @@ internal static class CliJson
         var nextAction = Object(json, "status_details") is { } details && Object(details, "requires_action") is { } action
             && Object(action, "next_action") is { } next
             ? new NextAction(String(next, "type") ?? "", String(next, "resolution") ?? "", String(next, "display_message"), String(next, "action_url"))
+            {
+                ExpiresAt = Timestamp(next, "expires_at"),
+            }
             : null;
         return new SpendRequest
         {

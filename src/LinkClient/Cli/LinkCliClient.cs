@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CheckoutAgent.Link.Cards;
+using Polly;
+using Polly.Retry;
 
 namespace CheckoutAgent.Link.Cli;
 
@@ -18,9 +21,26 @@ namespace CheckoutAgent.Link.Cli;
 /// <c>NOT_AUTHENTICATED</c>, and an output path that is a symlink is <c>OUTPUT_FILE_SYMLINK</c> (as
 /// <see cref="CardFile.Write"/> reports it). An executable that cannot start, times out or crashes is
 /// <c>CLI_UNAVAILABLE</c>. Any CLI text in a message is masked so no card number can appear in it.
+/// A create refused for a duplicate (HTTP 429 with <c>duplicate_spend_request</c>) is
+/// <see cref="LinkErrorCodes.RateLimited"/> with <see cref="LinkException.DuplicateSpendRequestId"/> read from the
+/// CLI's message; a 5xx or an unreachable Link is marked <see cref="LinkException.Retryable"/>, and reads of a spend
+/// request (retrieve, and each polling round) are retried a few times with backoff before such an error is passed on.
 /// </remarks>
-public sealed class LinkCliClient : ILinkClient
+public sealed partial class LinkCliClient : ILinkClient
 {
+    /// <summary>Reads of a spend request retried on a 5xx or an unreachable Link: 3 more tries, 0.5 s doubling, jittered.</summary>
+    private static readonly ResiliencePipeline ReadRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<LinkException>(ex => ex.Retryable
+                && ex.Code is not (LinkErrorCodes.PollingTimeout or LinkErrorCodes.RateLimited)),
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.FromMilliseconds(500),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+        })
+        .Build();
+
     private readonly LinkCliOptions _options;
     private readonly ICliRunner _runner;
     private readonly TimeProvider _time;
@@ -102,7 +122,8 @@ public sealed class LinkCliClient : ILinkClient
     public async Task<SpendRequest> RetrieveSpendRequestAsync(string id, CancellationToken cancellationToken)
     {
         RequireId(id);
-        return CliJson.SpendRequest(CliJson.Last(await RunAsync(["spend-request", "retrieve", id], cancellationToken)));
+        return CliJson.SpendRequest(CliJson.Last(await ReadRetry.ExecuteAsync(
+            async ct => await RunAsync(["spend-request", "retrieve", id], ct), cancellationToken)));
     }
 
     /// <inheritdoc />
@@ -148,8 +169,17 @@ public sealed class LinkCliClient : ILinkClient
             ];
             try
             {
-                var output = await RunAsync(arguments, TimeSpan.FromSeconds(timeoutSeconds + seconds) + _options.CallTimeout, cancellationToken);
-                return CliJson.SpendRequest(CliJson.Last(output));
+                var output = await ReadRetry.ExecuteAsync(
+                    async ct => await RunAsync(arguments, TimeSpan.FromSeconds(timeoutSeconds + seconds) + _options.CallTimeout, ct), cancellationToken);
+                var request = CliJson.SpendRequest(CliJson.Last(output));
+                if (!request.IsWaiting())
+                {
+                    return request;
+                }
+                // A newer link-cli returns when the status changes, also to another waiting one (pending_approval →
+                // requires_action with auto_resume): the same request is polled again.
+                lastStatus = request.Status.ToWire();
+                await Task.Delay(interval, _time, cancellationToken);
             }
             catch (LinkException ex) when (ex.Code == LinkErrorCodes.PollingTimeout)
             {
@@ -308,11 +338,27 @@ public sealed class LinkCliClient : ILinkClient
             && error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String)
         {
             var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? "" : "";
-            throw new LinkException(Refine(code.GetString()!, message), CardNumberMasker.Mask(message));
+            var refined = Refine(code.GetString()!, message);
+            var duplicate = DuplicateIn().Match(message);
+            throw new LinkException(duplicate.Success ? LinkErrorCodes.RateLimited : refined, CardNumberMasker.Mask(message))
+            {
+                DuplicateSpendRequestId = duplicate.Success ? duplicate.Groups["id"].Value : null,
+                Retryable = duplicate.Success || refined == LinkErrorCodes.RateLimited
+                    || (error.TryGetProperty("retryable", out var r) && r.ValueKind == JsonValueKind.True)
+                    || ServerFailure().IsMatch(message),
+            };
         }
         throw new LinkException(LinkErrorCodes.CliUnavailable, Invariant(
             $"link-cli {name.Trim()} failed with exit code {run.ExitCode} and no error JSON. stderr: {Excerpt(run.Stderr)} stdout: {Excerpt(run.Stdout)}"));
     }
+
+    // link-cli's message for a create refused with error.duplicate_spend_request (link-api.md §7.2).
+    [GeneratedRegex(@"A matching spend request already exists: (?<id>lsrq_[A-Za-z0-9_]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex DuplicateIn();
+
+    // "Failed to <op> (5xx): …" (the server failed) or "Request failed: <METHOD> <url>" (it could not be reached).
+    [GeneratedRegex(@"^(Failed to [^(]+\(5\d\d\): |Request failed: )", RegexOptions.CultureInvariant)]
+    private static partial Regex ServerFailure();
 
     private static string Refine(string code, string message)
     {

@@ -30,6 +30,7 @@ public sealed class LinkSandbox
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _entriesByCardNumber = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SandboxSharedPaymentToken> _tokens = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _entriesByAuthentication = new(StringComparer.Ordinal);
     private readonly List<SandboxIssuedCard> _issuedCards = [];
     private readonly List<Transaction> _transactions = [];
     private readonly List<AgentObservation> _observations = [];
@@ -62,6 +63,12 @@ public sealed class LinkSandbox
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Approval, "Unknown approval mode.");
         }
+        if (!Enum.IsDefined(options.Authentication))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Authentication, "Unknown authentication mode.");
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AuthenticationDelay, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AuthenticationWindow, TimeSpan.Zero, nameof(options));
 
         _options = options;
         _time = time ?? TimeProvider.System;
@@ -175,6 +182,7 @@ public sealed class LinkSandbox
                 throw new LinkException(LinkErrorCodes.InvalidRequest,
                     $"expires_at must be in the future; got {requested.ToUnixTimeSeconds()} (now is {now.ToUnixTimeSeconds()}).", "expires_at");
             }
+            RefuseOverLimitsLocked(options, now);
             string id;
             do
             {
@@ -217,6 +225,58 @@ public sealed class LinkSandbox
             return Snapshot(entry);
         }
     }
+
+    /// <summary>
+    /// Link's newer limits on creating (link-cli README, "Limits"): a duplicate of an open request, too many created in
+    /// the last hour, the day's approved amount, or too many approved requests open at once. Each is off unless set.
+    /// </summary>
+    private void RefuseOverLimitsLocked(SpendRequestCreateOptions options, DateTimeOffset now)
+    {
+        var open = _entries.Values.Select(e => FindLocked(e.Id, now))
+            .Where(e => e.Status is SpendRequestStatus.Created or SpendRequestStatus.PendingApproval or SpendRequestStatus.Approved
+                or SpendRequestStatus.RequiresAction)
+            .ToList();
+        if (_options.RejectDuplicates && open.FirstOrDefault(e => IsSameRequest(e, options)) is { } duplicate)
+        {
+            throw new LinkException(LinkErrorCodes.RateLimited,
+                $"A spend request with these details is already open. A matching spend request already exists: {duplicate.Id} (status: {duplicate.Status.ToWire()}). Retrieve it to resume instead of creating a new one.")
+            {
+                DuplicateSpendRequestId = duplicate.Id,
+                Retryable = true,
+            };
+        }
+        if (_options.HourlyCreateLimit is { } hourly && _entries.Values.Count(e => e.CreatedAt > now.AddHours(-1)) >= hourly)
+        {
+            throw new LinkException(LinkErrorCodes.RateLimited,
+                string.Create(CultureInfo.InvariantCulture, $"Too many spend requests: at most {hourly} may be created per hour. Try again later."))
+            {
+                Retryable = true,
+            };
+        }
+        if (_options.DailyAmountLimit is { } daily)
+        {
+            var spent = _entries.Values.Where(e => e.CreatedAt > now.AddDays(-1)
+                && e.Status is SpendRequestStatus.Approved or SpendRequestStatus.RequiresAction or SpendRequestStatus.Succeeded or SpendRequestStatus.Submitted)
+                .Sum(e => e.Amount);
+            if (spent + options.Amount > daily)
+            {
+                throw new LinkException(LinkErrorCodes.InvalidRequest, string.Create(CultureInfo.InvariantCulture,
+                    $"amount {options.Amount} would take the last 24 hours' approved spending to {spent + options.Amount} cents, over the daily limit of {daily}."), "amount");
+            }
+        }
+        if (_options.OpenApprovedLimit is { } approved && open.Count(e => e.Status == SpendRequestStatus.Approved) >= approved)
+        {
+            throw new LinkException(LinkErrorCodes.InvalidState, string.Create(CultureInfo.InvariantCulture,
+                $"{approved} approved spend requests are already open, the most allowed at once: use or cancel one first."));
+        }
+    }
+
+    private static bool IsSameRequest(Entry entry, SpendRequestCreateOptions options) =>
+        entry.CredentialType == options.CredentialType && entry.Amount == options.Amount
+        && string.Equals(entry.Currency, options.Currency, StringComparison.OrdinalIgnoreCase)
+        && entry.MerchantUrl == options.MerchantUrl && entry.NetworkId == options.NetworkId && entry.Context == options.Context
+        && entry.Metadata.Count == options.Metadata.Count
+        && entry.Metadata.All(p => options.Metadata.TryGetValue(p.Key, out var value) && value == p.Value);
 
     /// <summary>Reads a spend request; a request left unanswered past its window is reported (and kept) as expired.</summary>
     /// <exception cref="LinkException"><c>NOT_FOUND</c> for an unknown id.</exception>
@@ -356,7 +416,19 @@ public sealed class LinkSandbox
     /// <param name="merchantUrl">Any URL of the merchant charging; only its origin is compared.</param>
     /// <param name="amount">Amount to charge, in cents.</param>
     /// <param name="currency">Currency of the charge.</param>
-    public PaymentAuthorizationResult Authorize(string cardNumber, string cvc, int expMonth, int expYear, string merchantUrl, long amount, string currency)
+    public PaymentAuthorizationResult Authorize(string cardNumber, string cvc, int expMonth, int expYear, string merchantUrl, long amount, string currency) =>
+        Authorize(cardNumber, cvc, expMonth, expYear, merchantUrl, amount, currency, threeDSecure: false);
+
+    /// <summary>
+    /// As <see cref="Authorize(string, string, int, int, string, long, string)"/>; with <paramref name="threeDSecure"/>
+    /// the issuer asks the card holder to confirm first (a 3-D Secure challenge): a payment that passes every check is
+    /// neither approved nor declined but pending (<see cref="PaymentAuthorizationResult.AuthenticationId"/>), the spend
+    /// request shows <c>requires_action</c> (<c>three_d_secure</c>, <c>auto_resume</c>) until the card holder answers
+    /// as <see cref="LinkSandboxOptions.Authentication"/> says, and the merchant asks for the result with
+    /// <see cref="CompleteAuthentication"/>.
+    /// </summary>
+    public PaymentAuthorizationResult Authorize(string cardNumber, string cvc, int expMonth, int expYear, string merchantUrl, long amount, string currency,
+        bool threeDSecure)
     {
         ArgumentNullException.ThrowIfNull(cardNumber);
         ArgumentNullException.ThrowIfNull(cvc);
@@ -383,6 +455,8 @@ public sealed class LinkSandbox
                     return PaymentAuthorizationResult.Decline(PaymentDeclineCodes.CardAlreadyUsed, "Declined: this one-time card was already used.");
                 case SpendRequestStatus.Approved:
                     break;
+                case SpendRequestStatus.RequiresAction:
+                    return PaymentAuthorizationResult.Decline(PaymentDeclineCodes.AuthenticationPending, "Declined: a confirmation of this card's payment is still under way.");
                 default:
                     return PaymentAuthorizationResult.Decline(PaymentDeclineCodes.CardCanceled, "Declined: the card was canceled before use.");
             }
@@ -412,11 +486,82 @@ public sealed class LinkSandbox
                     "Declined: the charge exceeds the approved amount or is in another currency.");
             }
 
-            SetStatus(entry, SpendRequestStatus.Succeeded, now);
-            _authorizationCount++;
-            RecordTransactionLocked(entry, amount, card.Currency, entry.MerchantName ?? HostOf(card.MerchantUrl), now);
+            if (threeDSecure)
+            {
+                var authentication = new PendingAuthentication(ObjectIds.New("3ds_", 24), amount, now, now + _options.AuthenticationWindow);
+                entry.Authentication = authentication;
+                _entriesByAuthentication[authentication.Id] = entry;
+                SetStatus(entry, SpendRequestStatus.RequiresAction, now);
+                return PaymentAuthorizationResult.Challenge(authentication.Id);
+            }
+            PayLocked(entry, amount, now);
             return PaymentAuthorizationResult.Approve(ObjectIds.New("auth_", 24));
         }
+    }
+
+    /// <summary>
+    /// The merchant's question after a 3-D Secure challenge: approved (the card holder confirmed; the spend request is
+    /// <c>succeeded</c>), declined (refused or timed out; <c>failed</c>), or still pending.
+    /// </summary>
+    /// <exception cref="LinkException"><c>NOT_FOUND</c> for an unknown authentication id.</exception>
+    public PaymentAuthorizationResult CompleteAuthentication(string authenticationId)
+    {
+        ArgumentNullException.ThrowIfNull(authenticationId);
+        lock (_gate)
+        {
+            if (!_entriesByAuthentication.TryGetValue(authenticationId, out var entry))
+            {
+                throw new LinkException(LinkErrorCodes.NotFound, $"Authentication {authenticationId} not found.");
+            }
+            FindLocked(entry.Id, _time.GetUtcNow());
+            return entry.Authentication!.Confirmed switch
+            {
+                true => PaymentAuthorizationResult.Approve(ObjectIds.New("auth_", 24)) with { AuthenticationId = authenticationId },
+                false => PaymentAuthorizationResult.Decline(PaymentDeclineCodes.AuthenticationFailed,
+                    "Declined: the card holder did not confirm this payment (3-D Secure).") with { AuthenticationId = authenticationId },
+                null => PaymentAuthorizationResult.Challenge(authenticationId),
+            };
+        }
+    }
+
+    /// <summary>The card holder confirms a pending 3-D Secure challenge (in the Link app; here the approval page or
+    /// <c>link-sandbox approve-action</c>): the payment goes through and the spend request is <c>succeeded</c>.</summary>
+    /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> unless a confirmation is awaited.</exception>
+    public SpendRequest ApproveAction(string id) => ChangeLocked(id, (entry, now) => AnswerAuthenticationLocked(entry, now, confirmed: true));
+
+    /// <summary>The card holder refuses a pending 3-D Secure challenge: the payment fails, the spend request is <c>failed</c>.</summary>
+    /// <exception cref="LinkException"><c>NOT_FOUND</c>, or <c>INVALID_STATE</c> unless a confirmation is awaited.</exception>
+    public SpendRequest DenyAction(string id) => ChangeLocked(id, (entry, now) => AnswerAuthenticationLocked(entry, now, confirmed: false));
+
+    private void AnswerAuthenticationLocked(Entry entry, DateTimeOffset now, bool confirmed)
+    {
+        if (entry.Status != SpendRequestStatus.RequiresAction || entry.Authentication is not { Confirmed: null })
+        {
+            throw WrongState(entry, confirmed ? "confirm the payment of" : "refuse the payment of", "requires_action with a pending 3-D Secure confirmation");
+        }
+        ResolveAuthenticationLocked(entry, confirmed, now);
+    }
+
+    private void ResolveAuthenticationLocked(Entry entry, bool confirmed, DateTimeOffset at)
+    {
+        var authentication = entry.Authentication!;
+        authentication.Confirmed = confirmed;
+        if (confirmed)
+        {
+            PayLocked(entry, authentication.Amount, at);
+        }
+        else
+        {
+            SetStatus(entry, SpendRequestStatus.Failed, at);
+        }
+    }
+
+    private void PayLocked(Entry entry, long amount, DateTimeOffset now)
+    {
+        var card = entry.Card!;
+        SetStatus(entry, SpendRequestStatus.Succeeded, now);
+        _authorizationCount++;
+        RecordTransactionLocked(entry, amount, card.Currency, entry.MerchantName ?? HostOf(card.MerchantUrl), now);
     }
 
     /// <summary>
@@ -606,6 +751,19 @@ public sealed class LinkSandbox
         {
             SetStatus(entry, SpendRequestStatus.Expired, entry.ExpiresAt);
         }
+        // So is the card holder's answer to a 3-D Secure challenge, in the automatic modes, and its window running out.
+        if (entry.Status == SpendRequestStatus.RequiresAction && entry.Authentication is { Confirmed: null } pending)
+        {
+            var answeredAt = pending.StartedAt + _options.AuthenticationDelay;
+            if (now >= pending.ExpiresAt)
+            {
+                ResolveAuthenticationLocked(entry, confirmed: false, pending.ExpiresAt);
+            }
+            else if (_options.Authentication != SandboxAuthenticationMode.Manual && now >= answeredAt)
+            {
+                ResolveAuthenticationLocked(entry, _options.Authentication == SandboxAuthenticationMode.Auto, answeredAt);
+            }
+        }
         return entry;
     }
 
@@ -763,7 +921,19 @@ public sealed class LinkSandbox
         NetworkId = entry.NetworkId,
         Metadata = new Dictionary<string, string>(entry.Metadata, StringComparer.Ordinal),
         Test = entry.Test,
+        NextAction = entry.Status == SpendRequestStatus.RequiresAction && entry.Authentication is { Confirmed: null } authentication
+            ? new NextAction(NextActionTypes.ThreeDSecure, NextActionResolutions.AutoResume,
+                $"Confirm the payment of {FormatAmount(authentication.Amount, entry.Currency)} at {entry.MerchantName ?? HostOf(entry.MerchantUrl ?? "")} in the Link app.",
+                "https://link-sandbox.invalid/approve/" + entry.Id)
+            {
+                ExpiresAt = authentication.ExpiresAt,
+            }
+            : null,
     };
+
+    private static string FormatAmount(long cents, string currency) => currency.Equals("usd", StringComparison.OrdinalIgnoreCase)
+        ? string.Create(CultureInfo.InvariantCulture, $"${cents / 100}.{cents % 100:00}")
+        : string.Create(CultureInfo.InvariantCulture, $"{cents / 100}.{cents % 100:00} {currency.ToUpperInvariant()}");
 
     private static LinkException WrongState(Entry entry, string action, string allowed) =>
         new(LinkErrorCodes.InvalidState,
@@ -811,7 +981,7 @@ public sealed class LinkSandbox
         public string? Context { get; init; }
         public required IReadOnlyList<LineItem> LineItems { get; set; }
         public required IReadOnlyList<Total> Totals { get; set; }
-        public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+        public required Dictionary<string, string> Metadata { get; init; }
         public bool Test { get; init; }
         public DateTimeOffset? RequestedExpiry { get; init; }
         public required DateTimeOffset CreatedAt { get; init; }
@@ -820,5 +990,16 @@ public sealed class LinkSandbox
         public SpendRequestStatus Status { get; set; }
         public SandboxIssuedCard? Card { get; set; }
         public SandboxSharedPaymentToken? Token { get; set; }
+        public PendingAuthentication? Authentication { get; set; }
+    }
+
+    /// <summary>A 3-D Secure challenge: <see cref="Confirmed"/> is null while the card holder has not answered.</summary>
+    private sealed class PendingAuthentication(string id, long amount, DateTimeOffset startedAt, DateTimeOffset expiresAt)
+    {
+        public string Id { get; } = id;
+        public long Amount { get; } = amount;
+        public DateTimeOffset StartedAt { get; } = startedAt;
+        public DateTimeOffset ExpiresAt { get; } = expiresAt;
+        public bool? Confirmed { get; set; }
     }
 }

@@ -21,6 +21,19 @@ public enum SandboxApprovalMode
     Expire,
 }
 
+/// <summary>How the sandbox's stand-in for the card holder answers a 3-D Secure confirmation after a card payment.</summary>
+public enum SandboxAuthenticationMode
+{
+    /// <summary>Confirm <see cref="LinkSandboxOptions.AuthenticationDelay"/> after the challenge started.</summary>
+    Auto,
+    /// <summary>Refuse <see cref="LinkSandboxOptions.AuthenticationDelay"/> after the challenge started.</summary>
+    Deny,
+    /// <summary>A person answers (<see cref="LinkSandbox.ApproveAction"/> / <see cref="LinkSandbox.DenyAction"/>, e.g. on the
+    /// emulator's approval page or with <c>link-sandbox approve-action</c>), or nobody does and it fails after
+    /// <see cref="LinkSandboxOptions.AuthenticationWindow"/>.</summary>
+    Manual,
+}
+
 /// <summary>Settings of a <see cref="LinkSandbox"/>. The defaults mirror Link's documented behaviour.</summary>
 public sealed record LinkSandboxOptions
 {
@@ -44,8 +57,36 @@ public sealed record LinkSandboxOptions
     public TimeSpan ExpireAfter { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <value>How long an issued card or Shared Payment Token can be used after approval (its <c>valid_until</c>).
-    /// Default 30 minutes.</value>
-    public TimeSpan CardValidity { get; init; } = TimeSpan.FromMinutes(30);
+    /// Default 12 hours, Link's newer documented validity (link-cli 0.13.1's README said 30 minutes).</value>
+    public TimeSpan CardValidity { get; init; } = TimeSpan.FromHours(12);
+
+    /// <value>How a 3-D Secure confirmation asked for by a merchant (<see cref="LinkSandbox.Authorize(string, string, int, int, string, long, string, bool)"/>
+    /// with <c>threeDSecure</c>) is answered. Default <see cref="SandboxAuthenticationMode.Auto"/>.</value>
+    public SandboxAuthenticationMode Authentication { get; init; } = SandboxAuthenticationMode.Auto;
+
+    /// <value>In <see cref="SandboxAuthenticationMode.Auto"/> and <see cref="SandboxAuthenticationMode.Deny"/>: how long
+    /// the card holder takes to answer, so that <c>requires_action</c> can be seen meanwhile. Default 1 second.</value>
+    public TimeSpan AuthenticationDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <value>How long a 3-D Secure confirmation waits for the card holder before the payment fails. Default 10 minutes.</value>
+    public TimeSpan AuthenticationWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <value>Refuse a create that repeats an open spend request (same credential, amount, currency, merchant, context
+    /// and metadata) with <see cref="LinkErrorCodes.RateLimited"/> naming the open one, as Link answers HTTP 429.
+    /// Default false, so tests and benchmarks may repeat a request; <c>link-sandbox serve</c> turns it on.</value>
+    public bool RejectDuplicates { get; init; }
+
+    /// <value>Most spend requests created in any hour; more are refused with <see cref="LinkErrorCodes.RateLimited"/>.
+    /// Null (default): no limit. Link documents 50.</value>
+    public int? HourlyCreateLimit { get; init; }
+
+    /// <value>Most cents approved (and not canceled, denied or failed) per rolling 24 hours; a create beyond it is refused.
+    /// Null (default): no limit. Link documents 50000 ($500).</value>
+    public long? DailyAmountLimit { get; init; }
+
+    /// <value>Most approved, unused requests open at once; a create beyond it is refused. Null (default): no limit.
+    /// Link documents 10.</value>
+    public int? OpenApprovedLimit { get; init; }
 
     /// <value>Largest amount one spend request may ask for, in cents. Default 50000 ($500.00), Link's cap.</value>
     public long MaxAmount { get; init; } = SpendRequestValidator.LinkMaxAmount;

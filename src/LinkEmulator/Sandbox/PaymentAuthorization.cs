@@ -26,6 +26,12 @@ public static class PaymentDeclineCodes
 
     /// <summary>The spend request was canceled (or otherwise closed) before the card was used.</summary>
     public const string CardCanceled = "card_canceled";
+
+    /// <summary>The card holder refused the 3-D Secure confirmation, or nobody gave it in time.</summary>
+    public const string AuthenticationFailed = "authentication_failed";
+
+    /// <summary>A 3-D Secure confirmation for this card is still under way.</summary>
+    public const string AuthenticationPending = "authentication_pending";
 }
 
 /// <summary>The issuer's answer to a merchant's authorization. Never carries card number or CVC.</summary>
@@ -42,6 +48,17 @@ public sealed record PaymentAuthorizationResult
 
     /// <value>Human-readable explanation for logs and the shop's error page.</value>
     public required string Message { get; init; }
+
+    /// <value>Set when the issuer asked for a 3-D Secure confirmation: the payment is neither approved nor declined
+    /// yet; ask again with <see cref="LinkSandbox.CompleteAuthentication"/> and this id (<c>3ds_…</c>).</value>
+    public string? AuthenticationId { get; init; }
+
+    /// <value>True while a 3-D Secure confirmation is awaited.</value>
+    public bool Pending => AuthenticationId is not null && !Approved && DeclineCode is null;
+
+    /// <summary>A payment waiting for the card holder's confirmation.</summary>
+    public static PaymentAuthorizationResult Challenge(string authenticationId) =>
+        new() { Approved = false, AuthenticationId = authenticationId, Message = "The card holder must confirm this payment (3-D Secure)." };
 
     /// <summary>An approved authorization.</summary>
     public static PaymentAuthorizationResult Approve(string authorizationId) =>

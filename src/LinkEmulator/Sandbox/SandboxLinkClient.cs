@@ -66,7 +66,7 @@ public sealed class SandboxLinkClient : ILinkClient
         {
             cancellationToken.ThrowIfCancellationRequested();
             var request = _sandbox.Get(id);
-            if (request.Status.IsTerminal())
+            if (!request.IsWaiting())
             {
                 if (request.Status != SpendRequestStatus.Approved)
                 {

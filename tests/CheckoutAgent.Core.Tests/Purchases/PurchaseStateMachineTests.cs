@@ -9,13 +9,17 @@ public class PurchaseStateMachineTests
     private static readonly string[] Statuses =
     [
         PurchaseStatus.Queued, PurchaseStatus.AwaitingApproval, PurchaseStatus.CheckingOut, PurchaseStatus.Submitting,
-        PurchaseStatus.Succeeded, PurchaseStatus.Failed, PurchaseStatus.OutcomeUnknown,
+        PurchaseStatus.AwaitingAuthentication, PurchaseStatus.Succeeded, PurchaseStatus.Failed, PurchaseStatus.OutcomeUnknown,
     ];
+
+    private static readonly string[] BeforeTheClick =
+        [PurchaseStatus.Queued, PurchaseStatus.AwaitingApproval, PurchaseStatus.CheckingOut];
 
     [TestCase(PurchaseStatus.Queued, RunStart.Run)]
     [TestCase(PurchaseStatus.AwaitingApproval, RunStart.Run)]
     [TestCase(PurchaseStatus.CheckingOut, RunStart.Run)]
     [TestCase(PurchaseStatus.Submitting, RunStart.EndOutcomeUnknown)]
+    [TestCase(PurchaseStatus.AwaitingAuthentication, RunStart.EndOutcomeUnknown)]
     [TestCase(PurchaseStatus.Succeeded, RunStart.Nothing)]
     [TestCase(PurchaseStatus.Failed, RunStart.Nothing)]
     [TestCase(PurchaseStatus.OutcomeUnknown, RunStart.Nothing)]
@@ -29,7 +33,13 @@ public class PurchaseStateMachineTests
         {
             foreach (var to in Statuses)
             {
-                var expected = !PurchaseStatus.IsTerminal(from) && (to != PurchaseStatus.Submitting || from == PurchaseStatus.CheckingOut);
+                var expected = !PurchaseStatus.IsTerminal(from) && to switch
+                {
+                    PurchaseStatus.Submitting => from == PurchaseStatus.CheckingOut,
+                    PurchaseStatus.AwaitingAuthentication => from == PurchaseStatus.Submitting,
+                    // Once clicked, only an ending: never back to a status from which a click could follow.
+                    _ => PurchaseStatus.IsTerminal(to) || BeforeTheClick.Contains(from),
+                };
                 Assert.That(PurchaseStateMachine.CanMove(from, to), Is.EqualTo(expected), $"{from} → {to}");
             }
         }
@@ -37,12 +47,23 @@ public class PurchaseStateMachineTests
         Assert.That(PurchaseStateMachine.CanMove(PurchaseStatus.Failed, PurchaseStatus.Submitting), Is.False, "a canceled purchase is never clicked");
         Assert.That(PurchaseStateMachine.CanMove(PurchaseStatus.AwaitingApproval, PurchaseStatus.Submitting), Is.False);
         Assert.That(PurchaseStateMachine.CanMove(PurchaseStatus.CheckingOut, PurchaseStatus.Submitting), Is.True);
+        Assert.That(PurchaseStateMachine.CanMove(PurchaseStatus.Submitting, PurchaseStatus.AwaitingAuthentication), Is.True);
+        Assert.That(PurchaseStateMachine.CanMove(PurchaseStatus.CheckingOut, PurchaseStatus.AwaitingAuthentication), Is.False, "no 3-D Secure wait without a click");
+        Assert.That(PurchaseStateMachine.CanMove(PurchaseStatus.AwaitingAuthentication, PurchaseStatus.Submitting), Is.False, "never a second click");
+        Assert.That(PurchaseStateMachine.CanMove(PurchaseStatus.AwaitingAuthentication, PurchaseStatus.CheckingOut), Is.False, "never back before the click");
     }
+
+    [TestCase(PurchaseStatus.AwaitingApproval, "purchase.awaiting_approval")]
+    [TestCase(PurchaseStatus.AwaitingAuthentication, "purchase.action_required")]
+    [TestCase(PurchaseStatus.Succeeded, "purchase.succeeded")]
+    public void Webhook_types_name_the_status_except_the_3ds_wait(string status, string type) =>
+        Assert.That(PurchaseStateMachine.WebhookType(status), Is.EqualTo(type));
 
     [TestCase(PurchaseStatus.Queued, false)]
     [TestCase(PurchaseStatus.AwaitingApproval, true)]
     [TestCase(PurchaseStatus.CheckingOut, false)]
     [TestCase(PurchaseStatus.Submitting, false)]
+    [TestCase(PurchaseStatus.AwaitingAuthentication, true)]
     [TestCase(PurchaseStatus.Succeeded, true)]
     [TestCase(PurchaseStatus.Failed, true)]
     [TestCase(PurchaseStatus.OutcomeUnknown, true)]
@@ -53,12 +74,14 @@ public class PurchaseStateMachineTests
     [TestCase(PurchaseStatus.AwaitingApproval, CancelDisposition.Canceled)]
     [TestCase(PurchaseStatus.CheckingOut, CancelDisposition.Canceled)]
     [TestCase(PurchaseStatus.Submitting, CancelDisposition.Submitting)]
+    [TestCase(PurchaseStatus.AwaitingAuthentication, CancelDisposition.Submitting)]
     [TestCase(PurchaseStatus.Succeeded, CancelDisposition.AlreadyEnded)]
     [TestCase(PurchaseStatus.OutcomeUnknown, CancelDisposition.AlreadyEnded)]
     public void A_cancel_can_end_a_purchase_only_before_the_final_click(string status, CancelDisposition expected) =>
         Assert.That(PurchaseStateMachine.Cancel(status), Is.EqualTo(expected));
 
     [TestCase("INVALID_REQUEST", FailureCodes.InvalidRequest)]
+    [TestCase(LinkErrorCodes.RateLimited, FailureCodes.LinkRateLimited)]
     [TestCase("RATE_LIMITED", FailureCodes.LinkError)]
     [TestCase("", FailureCodes.LinkError)]
     public void Link_refusing_the_spend_request_maps_to_a_failure_code(string linkCode, string expected) =>
@@ -69,6 +92,7 @@ public class PurchaseStateMachineTests
     [TestCase(SpendRequestStatus.Expired, FailureCodes.ApprovalExpired)]
     [TestCase(SpendRequestStatus.Canceled, FailureCodes.Canceled)]
     [TestCase(SpendRequestStatus.PendingApproval, FailureCodes.LinkError)]
+    [TestCase(SpendRequestStatus.RequiresAction, FailureCodes.LinkActionRequired)]
     public void Approval_endings_map_to_failure_codes(SpendRequestStatus status, string? expected) =>
         Assert.That(PurchaseStateMachine.ApprovalFailure(status), Is.EqualTo(expected));
 
@@ -85,6 +109,8 @@ public class PurchaseStateMachineTests
     public void A_crash_after_submitting_is_outcome_unknown_and_keeps_the_card()
     {
         Assert.That(PurchaseStateMachine.Crashed(PurchaseStatus.Submitting),
+            Is.EqualTo(new PurchaseEnd(PurchaseStatus.OutcomeUnknown, FailureCodes.OutcomeUnknown, false)));
+        Assert.That(PurchaseStateMachine.Crashed(PurchaseStatus.AwaitingAuthentication),
             Is.EqualTo(new PurchaseEnd(PurchaseStatus.OutcomeUnknown, FailureCodes.OutcomeUnknown, false)));
         Assert.That(PurchaseStateMachine.Crashed(PurchaseStatus.CheckingOut),
             Is.EqualTo(new PurchaseEnd(PurchaseStatus.Failed, FailureCodes.InternalError, true)));

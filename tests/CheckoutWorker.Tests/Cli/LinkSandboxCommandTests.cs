@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using CheckoutAgent.Link;
 using CheckoutAgent.Link.Emulator;
+using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Tests.EndToEnd;
 using CheckoutAgent.Worker.Cli;
 
@@ -53,6 +54,39 @@ public class LinkSandboxCommandTests : DataDirectoryTest
         Assert.That(code, Is.EqualTo(1));
         Assert.That(error, Does.Contain("approved").And.Contain("HTTP 4"));
         Assert.That(emulator.Sandbox.Get(request.Id).Status, Is.EqualTo(SpendRequestStatus.Approved), "nothing changed");
+    }
+
+    [Test]
+    public async Task Approve_action_confirms_a_pending_3ds_payment_and_deny_action_refuses_one()
+    {
+        await using var emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions
+        {
+            Approval = EmulatorApprovalMode.Auto,
+            Sandbox = new LinkSandboxOptions { Authentication = SandboxAuthenticationMode.Manual },
+        });
+        var confirmed = ChallengedPayment(emulator);
+        var refused = ChallengedPayment(emulator, 2300);
+
+        var (code, output, error) = await LinkSandboxCommand.DecideAsync("approve-action", emulator.ApiBaseUrl.ToString(), confirmed, false, CancellationToken.None);
+        var (deniedCode, deniedOutput, _) = await LinkSandboxCommand.DecideAsync("deny-action", emulator.ApiBaseUrl.ToString(), refused, false, CancellationToken.None);
+        var (againCode, _, againError) = await LinkSandboxCommand.DecideAsync("approve-action", emulator.ApiBaseUrl.ToString(), confirmed, false, CancellationToken.None);
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Is.EqualTo($"{confirmed}: succeeded"));
+        Assert.That((deniedCode, deniedOutput), Is.EqualTo((0, $"{refused}: failed")));
+        Assert.That(againCode, Is.EqualTo(1));
+        Assert.That(againError, Does.Contain("requires_action").And.Contain("HTTP 409"));
+        Assert.That(emulator.Sandbox.AuthorizationCount, Is.EqualTo(1), "only the confirmed payment went through");
+    }
+
+    /// <summary>An approved card used at a shop that asks for 3-D Secure: its spend request waits in requires_action.</summary>
+    private static string ChallengedPayment(LinkEmulatorServer emulator, long amount = 2400)
+    {
+        var request = emulator.Sandbox.Create(Pending(amount));
+        var card = emulator.Sandbox.FindIssuedCard(request.Id)!;
+        var challenge = emulator.Sandbox.Authorize(card.Number, card.Cvc, card.ExpMonth, card.ExpYear, "http://127.0.0.1:5000", amount, "usd", threeDSecure: true);
+        Assert.That(challenge.Pending, Is.True, challenge.Message);
+        return request.Id;
     }
 
     [Test]
@@ -136,6 +170,19 @@ public class LinkSandboxCommandTests : DataDirectoryTest
             Assert.That(list.ExitCode, Is.Zero, stdout + await list.StandardError.ReadToEndAsync(timeout.Token));
             using var methods = JsonDocument.Parse(stdout);
             Assert.That(methods.RootElement.EnumerateArray().Select(m => m.GetProperty("id").GetString()), Does.Contain("csmrpd_sandbox_visa"));
+
+            // The request was logged on serve's stdout: method, path, status, milliseconds; never the bearer token.
+            var seen = new List<string>();
+            while (await serve.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                seen.Add(line);
+                if (line.Contains("GET /v1/payment-details 200", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+            Assert.That(seen, Has.Some.Match(@"GET /v1/payment-details 200 \d+ ms"), string.Join('\n', seen));
+            Assert.That(string.Join('\n', seen), Does.Not.Contain(LinkSandboxOptions.DefaultAccessToken).And.Not.Contain("Bearer"));
         }
         finally
         {
@@ -144,13 +191,13 @@ public class LinkSandboxCommandTests : DataDirectoryTest
         }
     }
 
-    private static SpendRequestCreateOptions Pending() => new()
+    private static SpendRequestCreateOptions Pending(long amount = 2400) => new()
     {
-        Amount = 2400,
+        Amount = amount,
         MerchantName = "Demo Coffee Supply",
         MerchantUrl = "http://127.0.0.1:5000",
         Context = Context,
-        LineItems = [new LineItem("Pour-over dripper", 1, 2400)],
-        Totals = [new Total("total", "Total", 2400)],
+        LineItems = [new LineItem("Pour-over dripper", 1, amount)],
+        Totals = [new Total("total", "Total", amount)],
     };
 }

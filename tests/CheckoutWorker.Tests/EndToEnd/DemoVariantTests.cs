@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Demo;
 using CheckoutAgent.Worker.Purchases;
 using Serilog.Events;
@@ -16,9 +17,10 @@ namespace CheckoutAgent.Tests.EndToEnd;
 public class DemoVariantTests : DataDirectoryTest
 {
     /// <summary>What must be true after a variant's run.</summary>
-    public sealed record Expectation(string Variant, string Status, bool Clicked, int PaymentAttempts, bool Typed)
+    public sealed record Expectation(string Variant, string Status, bool Clicked, int PaymentAttempts, bool Typed,
+        SandboxAuthenticationMode Authentication = SandboxAuthenticationMode.Auto)
     {
-        public override string ToString() => Variant;
+        public override string ToString() => Authentication == SandboxAuthenticationMode.Auto ? Variant : $"{Variant} ({Authentication})";
     }
 
     public static readonly Expectation[] Expectations =
@@ -27,7 +29,10 @@ public class DemoVariantTests : DataDirectoryTest
         new("multi-step", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
         new("iframe-card", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
         new("shadow-dom", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
-        new("three-ds", "three_ds_required", Clicked: true, PaymentAttempts: 0, Typed: true),
+        // The card holder confirms (after 1 s), refuses, or never answers: one click each time, the wait does the rest.
+        new("three-ds", "succeeded", Clicked: true, PaymentAttempts: 1, Typed: true),
+        new("three-ds", "authentication_failed", Clicked: true, PaymentAttempts: 1, Typed: true, SandboxAuthenticationMode.Deny),
+        new("three-ds", "authentication_timeout", Clicked: true, PaymentAttempts: 1, Typed: true, SandboxAuthenticationMode.Manual),
         new("captcha", "captcha_required", Clicked: false, PaymentAttempts: 0, Typed: false),
         new("decline", "card_declined", Clicked: true, PaymentAttempts: 1, Typed: true),
         new("out-of-stock", "out_of_stock", Clicked: false, PaymentAttempts: 0, Typed: false),
@@ -42,7 +47,8 @@ public class DemoVariantTests : DataDirectoryTest
     private static readonly Dictionary<string, string> ReportFor = new(StringComparer.Ordinal)
     {
         ["succeeded"] = "success:",
-        ["three_ds_required"] = "blocked:3ds_challenge",
+        ["authentication_failed"] = "blocked:3ds_challenge",
+        ["authentication_timeout"] = "abandoned:3ds_challenge,timeout",
         ["captcha_required"] = "blocked:captcha",
         ["card_declined"] = "blocked:payment_declined",
         ["out_of_stock"] = "abandoned:out_of_stock",
@@ -56,7 +62,12 @@ public class DemoVariantTests : DataDirectoryTest
         Assert.That(DemoVariants.TryParse(expected.Variant, out var variant), Is.True);
         var started = DateTime.UtcNow.AddSeconds(-1);
         var (run, stdout, stderr) = await DemoRun.CaptureAsync(
-            new DemoSettings { DataDirectory = DataDirectory, Variant = variant, ConsoleLogLevel = LogEventLevel.Verbose }, asJson: true);
+            new DemoSettings
+            {
+                DataDirectory = DataDirectory, Variant = variant, ConsoleLogLevel = LogEventLevel.Verbose, Authentication = expected.Authentication,
+                // Nobody answers in Manual: the deadline must pass quickly.
+                Configuration = new Dictionary<string, string?> { ["Browser:AuthenticationTimeout"] = "00:00:03" },
+            }, asJson: true);
 
         Assert.That(run.Result, Is.Not.Null, stderr);
         var result = run.Result!;
@@ -64,6 +75,8 @@ public class DemoVariantTests : DataDirectoryTest
         Assert.That(json.RootElement.GetProperty("status").GetString(), Is.EqualTo(expected.Status), result.Outcome.Message);
         Assert.That(run.ExitCode, Is.EqualTo(expected.Status == "succeeded" ? 0 : 1));
         Assert.That(result.Timeline.Count(e => e.Kind == PurchaseStatus.Submitting), Is.EqualTo(expected.Clicked ? 1 : 0), "final clicks");
+        Assert.That(result.Timeline.Count(e => e.Kind == PurchaseStatus.AwaitingAuthentication), Is.EqualTo(expected.Variant == "three-ds" ? 1 : 0),
+            "the 3-D Secure wait is recorded, once");
         Assert.That(result.PaymentAttempts, Is.EqualTo(expected.PaymentAttempts), "payment attempts the shop saw");
         Assert.That(result.Orders, Has.Count.EqualTo(expected.Status == "succeeded" ? 1 : 0));
         // What Link is told once a card was in hand: the outcome, and what blocked it.

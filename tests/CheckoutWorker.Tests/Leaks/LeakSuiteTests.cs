@@ -107,6 +107,27 @@ public class LeakSuiteTests
         }
     }
 
+    // 3-D Secure after the final click: the wait, its timeline entry, the purchase.action_required webhook and the outcome's
+    // action are new output paths; each ending is swept.
+    [TestCase(SandboxAuthenticationMode.Auto, PurchaseStatus.Succeeded, null)]
+    [TestCase(SandboxAuthenticationMode.Deny, PurchaseStatus.Failed, FailureCodes.AuthenticationFailed)]
+    [TestCase(SandboxAuthenticationMode.Manual, PurchaseStatus.Failed, FailureCodes.AuthenticationTimeout)]
+    public async Task ThreeDSecure(SandboxAuthenticationMode answer, string status, string? code)
+    {
+        await using var world = await LeakWorld.StartAsync(new DemoShopOptions { Variant = DemoVariant.ThreeDs },
+            new LinkSandboxOptions { Authentication = answer },
+            configuration: new Dictionary<string, string?> { ["Browser:AuthenticationTimeout"] = "00:00:03" });
+        var (purchase, _) = await BuyAndSweepAsync(world, "demo-three-ds");
+
+        Assert.That(Status(purchase), Is.EqualTo(status), purchase.ToString());
+        if (code is not null)
+        {
+            AssertFailed(purchase, code);
+        }
+        Assert.That(world.Shop.PaySubmissions, Is.EqualTo(1), "one final click");
+        Assert.That(world.Webhooks.Received.Select(r => r.Header("CheckoutAgent-Event-Type")), Does.Contain("purchase.action_required"));
+    }
+
     [Test]
     public async Task TotalMismatch()
     {

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link;
 using CheckoutAgent.Link.Emulator;
+using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Purchases;
 
 namespace CheckoutAgent.Tests.Service;
@@ -137,6 +139,42 @@ public class RestartTests : DataDirectoryTest
     }
 
     [Test]
+    public async Task Restart_killed_while_awaiting_authentication_ends_outcome_unknown_without_a_second_click()
+    {
+        // The bank asks the card holder to confirm after the final click (3-D Secure) and nobody has yet: the worker
+        // waits with the page open and is killed meanwhile. The card holder then confirms, and the payment goes through
+        // at Link, as a real one would while no page is watching.
+        await StartWorldAsync(EmulatorApprovalMode.Auto, new DemoShopOptions { Variant = DemoVariant.ThreeDs },
+            new LinkSandboxOptions { Authentication = SandboxAuthenticationMode.Manual });
+        var first = await StartServiceAsync("first run");
+        var id = await World.PostPurchaseAsync(first, recipe: "demo-three-ds");
+        var awaiting = await WaitForAsync(first, id, p => Status(p) == PurchaseStatus.AwaitingAuthentication, "awaiting_authentication");
+        var spendRequestId = awaiting.GetProperty("spend_request_id").GetString()!;
+        Assert.That(Emulator.Sandbox.Get(spendRequestId).Status, Is.EqualTo(SpendRequestStatus.RequiresAction), Explain(awaiting));
+        Assert.That(awaiting.GetProperty("outcome").GetProperty("action").GetProperty("message").GetString(), Does.Contain("Confirm the payment"), Explain(awaiting));
+
+        await first.KillAsync();
+        Emulator.Sandbox.ApproveAction(spendRequestId);
+        var second = await StartServiceAsync("second run");
+        var ended = await WaitForAsync(second, id, IsTerminal, "a terminal status");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Status(ended), Is.EqualTo(PurchaseStatus.OutcomeUnknown), Explain(ended));
+            Assert.That(ended.GetProperty("outcome").GetProperty("code").GetString(), Is.EqualTo(FailureCodes.InterruptedWhileSubmitting), Explain(ended));
+            Assert.That(Emulator.Sandbox.SpendRequestCount, Is.EqualTo(1), "exactly one spend request");
+            Assert.That(Shop.PaymentAttempts, Is.EqualTo(1), "one payment attempt, the first run's");
+            Assert.That(Shop.PaySubmissions, Is.EqualTo(1), "the pay endpoint was hit once, by the first run: no second click after the restart");
+            var kinds = Kinds(ended);
+            Assert.That(kinds.Count(k => k == "submitting"), Is.EqualTo(1), Explain(ended));
+            Assert.That(kinds.Count(k => k == PurchaseStatus.AwaitingAuthentication), Is.EqualTo(1), Explain(ended));
+            Assert.That(kinds, Does.Not.Contain("resumed"), Explain(ended));
+        });
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.That(Shop.PaySubmissions, Is.EqualTo(1), "no click after the purchase ended");
+    }
+
+    [Test]
     public async Task Restart_after_sigterm_while_approval_pending_exits_zero_and_resumes_the_same_spend_request()
     {
         var (first, id, spendRequestId) = await StartAwaitingApprovalAsync();
@@ -182,8 +220,8 @@ public class RestartTests : DataDirectoryTest
             Assert.That(Kinds(ended).Count(k => k == "spend_request"), Is.EqualTo(1), Explain(ended));
         });
 
-    private async Task StartWorldAsync(EmulatorApprovalMode approval, DemoShopOptions shopOptions) =>
-        _world = await ServiceWorld.StartAsync(DataDirectory, approval, shopOptions);
+    private async Task StartWorldAsync(EmulatorApprovalMode approval, DemoShopOptions shopOptions, LinkSandboxOptions? sandbox = null) =>
+        _world = await ServiceWorld.StartAsync(DataDirectory, approval, shopOptions, sandbox: sandbox);
 
     private Task<ServiceProcess> StartServiceAsync(string name) => World.StartServiceAsync(name);
 

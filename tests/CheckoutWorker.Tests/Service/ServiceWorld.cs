@@ -41,9 +41,9 @@ internal sealed class ServiceWorld : IAsyncDisposable
     /// <param name="database">Where the agent is stored: by default the SQLite file in <paramref name="dataDirectory"/>;
     /// a shared PostgreSQL database for cluster tests (whose runs are then configured for it).</param>
     public static async Task<ServiceWorld> StartAsync(string dataDirectory, EmulatorApprovalMode approval, DemoShopOptions shopOptions,
-        CheckoutDatabase? database = null)
+        CheckoutDatabase? database = null, CheckoutAgent.Link.Sandbox.LinkSandboxOptions? sandbox = null)
     {
-        var emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions { Approval = approval });
+        var emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions { Approval = approval, Sandbox = sandbox ?? new() });
         var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(emulator.Sandbox));
         database ??= new CheckoutDatabase(Path.Combine(Path.GetFullPath(dataDirectory), "checkout-agent.db"));
         database.Initialize();
@@ -97,10 +97,11 @@ internal sealed class ServiceWorld : IAsyncDisposable
     }
 
     /// <summary>Queues a purchase of one item from the world's shop on <paramref name="run"/> and returns its id.</summary>
-    public async Task<string> PostPurchaseAsync(ServiceProcess run, string? callbackUrl = null)
+    public async Task<string> PostPurchaseAsync(ServiceProcess run, string? callbackUrl = null, string recipe = "demo-shop")
     {
         var client = run.Client(Token);
         var body = TestService.PurchaseBodyFor(Shop, callbackUrl: callbackUrl);
+        body["recipe"] = recipe;
         using var response = await TestService.PostPurchaseAsync(client, body, "world-" + Guid.NewGuid().ToString("N"));
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), text + "\n" + run.Describe());

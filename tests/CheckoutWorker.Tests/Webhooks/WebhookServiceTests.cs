@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CheckoutAgent.DemoMerchant;
+using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Tests.EndToEnd;
 using CheckoutAgent.Tests.Service;
 using CheckoutAgent.Worker.Purchases;
@@ -139,6 +141,47 @@ public class WebhookServiceTests
         Assert.That(scanner.Findings, Is.Empty);
         Assert.That(LeakScanner.FindVisaLikeNumbers(string.Concat(received.Select(r => r.Body))), Is.Empty);
         Assert.That(timeline.Count(e => e.Kind == "webhook" && e.Message.Contains("delivered (200) on attempt 1", StringComparison.Ordinal)), Is.EqualTo(2));
+    }
+
+    [Test]
+    [Category("Browser")]
+    public async Task ThreeDSecureCheckout_SendsActionRequiredWithLinksMessageAndDeadline_ThenSucceeded()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var service = await TestService.StartAsync(sandboxOptions: new LinkSandboxOptions { Authentication = SandboxAuthenticationMode.Auto },
+            shopOptions: new DemoShopOptions { Variant = DemoVariant.ThreeDs });
+        var (client, _) = await service.AddAgentAsync("shopper");
+        var body = service.PurchaseBody(callbackUrl: receiver.Url());
+        body["recipe"] = "demo-three-ds";
+
+        var purchaseId = await CreateAsync(client, body);
+        var ended = await TestService.WaitForEndAsync(client, purchaseId);
+        Assert.That(ended.GetProperty("status").GetString(), Is.EqualTo(PurchaseStatus.Succeeded), ended.ToString());
+        var received = await receiver.WaitForAsync(3);
+
+        Assert.That(received.Select(r => r.Header("CheckoutAgent-Event-Type")),
+            Is.EqualTo(new[] { "purchase.awaiting_approval", "purchase.action_required", "purchase.succeeded" }));
+        using (var actionRequired = JsonDocument.Parse(received[1].Body))
+        {
+            Assert.That(actionRequired.RootElement.GetProperty("type").GetString(), Is.EqualTo("purchase.action_required"));
+            var purchase = actionRequired.RootElement.GetProperty("data").GetProperty("purchase");
+            Assert.That(purchase.GetProperty("status").GetString(), Is.EqualTo(PurchaseStatus.AwaitingAuthentication));
+            var action = purchase.GetProperty("outcome").GetProperty("action");
+            Assert.That(action.GetProperty("type").GetString(), Is.EqualTo("three_d_secure"));
+            Assert.That(action.GetProperty("message").GetString(), Is.EqualTo("Confirm the payment of $24.00 at Demo Coffee Supply in the Link app."));
+            Assert.That(action.GetProperty("deadline").GetDateTimeOffset(), Is.GreaterThan(DateTimeOffset.UtcNow).And.LessThan(DateTimeOffset.UtcNow.AddMinutes(6)));
+        }
+        Assert.That(service.Shop!.Orders, Has.Count.EqualTo(1));
+        Assert.That(service.Shop.PaySubmissions, Is.EqualTo(1), "one final click");
+
+        var card = service.Sandbox.IssuedCards.Single();
+        var scanner = new LeakScanner(card.Number, card.Cvc, card.ExpMonth, card.ExpYear);
+        foreach (var (request, index) in received.Select((r, i) => (r, i)))
+        {
+            scanner.ScanText($"webhook {index} body", request.Body);
+        }
+        scanner.ScanText("timeline", string.Join('\n', (await TimelineAsync(client, purchaseId)).Select(e => e.Message)));
+        Assert.That(scanner.Findings, Is.Empty);
     }
 
     internal static async Task<string> CreateAsync(HttpClient client, object body)

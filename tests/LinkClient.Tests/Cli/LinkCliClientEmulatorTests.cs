@@ -23,9 +23,13 @@ public sealed class LinkCliClientEmulatorTests
     private LinkCliClient _client = null!;
     private LinkCliOptions _options = null!;
 
-    private async Task StartAsync(EmulatorApprovalMode approval = EmulatorApprovalMode.Auto, TimeSpan? expireAfter = null)
+    private async Task StartAsync(EmulatorApprovalMode approval = EmulatorApprovalMode.Auto, TimeSpan? expireAfter = null,
+        CheckoutAgent.Link.Sandbox.LinkSandboxOptions? sandbox = null)
     {
-        _emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions { Approval = approval, ExpireAfter = expireAfter ?? TimeSpan.Zero });
+        _emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions
+        {
+            Approval = approval, ExpireAfter = expireAfter ?? TimeSpan.Zero, Sandbox = sandbox ?? new(),
+        });
         _directory = new TempDirectory();
         var authFile = _emulator.WriteAuthFile(Path.Combine(_directory.Path, "auth.json"));
         _options = StandInCli.Options(authFile, _emulator.ApiBaseUrl, _emulator.AuthBaseUrl);
@@ -79,6 +83,48 @@ public sealed class LinkCliClientEmulatorTests
         Assert.That((approved.CardBrand, approved.CardLast4), Is.EqualTo((card.Brand, card.Last4)));
         Assert.That(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(CardPath()))!["spend_request_id"]!.GetValue<string>(), Is.EqualTo(created.Id));
         AssertNothingLeaks(card.Reveal(CardField.Number), approved.ToString());
+    }
+
+    [Test]
+    public async Task Waiting_polls_one_request_through_a_3ds_requires_action_until_the_card_holder_confirms()
+    {
+        await StartAsync(sandbox: new CheckoutAgent.Link.Sandbox.LinkSandboxOptions { Authentication = CheckoutAgent.Link.Sandbox.SandboxAuthenticationMode.Manual });
+        var created = await _client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
+        await _client.WaitForApprovalAsync(created.Id, CardPath(), TimeSpan.FromMilliseconds(200), DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None);
+        var card = CardFile.Read(CardPath());
+        var challenge = _emulator.Sandbox.Authorize(card.Reveal(CardField.Number), card.Reveal(CardField.Cvc), card.ExpMonth, card.ExpYear,
+            TestData.MerchantUrl, 2500, "usd", threeDSecure: true);
+        Assert.That(challenge.Pending, Is.True);
+
+        var waiting = await _client.RetrieveSpendRequestAsync(created.Id, CancellationToken.None);
+        Assert.That(waiting.Status, Is.EqualTo(SpendRequestStatus.RequiresAction));
+        Assert.That(waiting.NextAction, Is.Not.Null);
+        Assert.That((waiting.NextAction!.Type, waiting.NextAction.Resolution), Is.EqualTo(("three_d_secure", "auto_resume")));
+        Assert.That(waiting.IsWaiting(), Is.True);
+
+        var wait = _client.WaitForApprovalAsync(created.Id, CardPath("after.json"), TimeSpan.FromMilliseconds(200), DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.That(wait.IsCompleted, Is.False, "link-cli keeps polling through requires_action with auto_resume");
+        _emulator.Sandbox.ApproveAction(created.Id);
+        var ended = await wait;
+
+        Assert.That(ended.Status, Is.EqualTo(SpendRequestStatus.Succeeded));
+        Assert.That(File.Exists(CardPath("after.json")), Is.False, "no card outside approved");
+        Assert.That(_emulator.Sandbox.SpendRequestCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_duplicate_create_through_link_cli_is_RateLimited_naming_the_open_request()
+    {
+        await StartAsync(EmulatorApprovalMode.Manual, sandbox: new CheckoutAgent.Link.Sandbox.LinkSandboxOptions { RejectDuplicates = true });
+        var created = await _client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None);
+
+        var error = Assert.ThrowsAsync<LinkException>(() => _client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None));
+
+        Assert.That(error!.Code, Is.EqualTo(LinkErrorCodes.RateLimited));
+        Assert.That(error.DuplicateSpendRequestId, Is.EqualTo(created.Id));
+        Assert.That(error.Retryable, Is.True);
+        Assert.That(_emulator.Sandbox.SpendRequestCount, Is.EqualTo(1));
     }
 
     [Test]

@@ -213,6 +213,89 @@ public sealed class LinkCliClientTests
 
     private static string TimeoutOf(IReadOnlyList<string> call) => call[call.ToList().IndexOf("--timeout") + 1];
 
+    [Test]
+    public async Task Retrieve_retries_a_5xx_with_backoff_and_returns_the_answer_that_follows()
+    {
+        const string busy = """{"code":"UNKNOWN","message":"Failed to retrieve spend request (503): upstream busy"}""";
+        var calls = 0;
+        var flaky = new ScriptedRunner(_ => ++calls <= 2 ? new CliRun(1, busy, "") : new CliRun(0, Pending, ""));
+        var client = new LinkCliClient(new LinkCliOptions(), flaky, null);
+
+        var request = await client.RetrieveSpendRequestAsync("lsrq_1", CancellationToken.None);
+
+        Assert.That(request.Status, Is.EqualTo(SpendRequestStatus.PendingApproval));
+        Assert.That(flaky.Calls, Has.Count.EqualTo(3), "two 503s, then the answer");
+    }
+
+    [Test]
+    public void Retrieve_gives_up_after_bounded_retries_with_a_retryable_error()
+    {
+        var runner = new ScriptedRunner(_ => new CliRun(1, """{"code":"UNKNOWN","message":"Failed to retrieve spend request (502): <html>Bad gateway</html>"}""", ""));
+        var client = new LinkCliClient(new LinkCliOptions(), runner, null);
+
+        var error = Assert.ThrowsAsync<LinkException>(() => client.RetrieveSpendRequestAsync("lsrq_1", CancellationToken.None));
+
+        Assert.That(error!.Retryable, Is.True);
+        Assert.That(runner.Calls, Has.Count.EqualTo(4), "the first try and three retries, no more");
+    }
+
+    [Test]
+    public void A_404_is_not_retried()
+    {
+        var runner = new ScriptedRunner(_ => new CliRun(1, """{"code":"NOT_FOUND","message":"Spend request lsrq_1 not found"}""", ""));
+        var client = new LinkCliClient(new LinkCliOptions(), runner, null);
+
+        var error = Assert.ThrowsAsync<LinkException>(() => client.RetrieveSpendRequestAsync("lsrq_1", CancellationToken.None));
+
+        Assert.That(error!.Code, Is.EqualTo(LinkErrorCodes.NotFound));
+        Assert.That(runner.Calls, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void A_duplicate_create_is_a_typed_retryable_rate_limit_naming_the_open_request()
+    {
+        var runner = new ScriptedRunner(_ => new CliRun(1, """{"code":"spend_request_rate_limited","message":"Failed to create spend request (429): A spend request with these details is already open. A matching spend request already exists: lsrq_open1 (status: pending_approval). Retrieve it to resume instead of creating a new one."}""", ""));
+        var client = new LinkCliClient(new LinkCliOptions(), runner, null);
+
+        var error = Assert.ThrowsAsync<LinkException>(() => client.CreateSpendRequestAsync(TestData.Card(), CancellationToken.None));
+
+        Assert.That(error!.Code, Is.EqualTo(LinkErrorCodes.RateLimited));
+        Assert.That(error.DuplicateSpendRequestId, Is.EqualTo("lsrq_open1"));
+        Assert.That(error.Retryable, Is.True);
+        Assert.That(runner.Calls, Has.Count.EqualTo(1), "a create is never repeated by the client itself: the caller decides");
+    }
+
+    [Test]
+    public async Task Waiting_goes_on_when_a_newer_cli_returns_a_3ds_requires_action_with_auto_resume()
+    {
+        const string action = """{"id":"lsrq_1","status":"requires_action","amount":2500,"currency":"usd","status_details":{"requires_action":{"next_action":{"type":"three_d_secure","resolution":"auto_resume","display_message":"Confirm in the Link app","action_url":null,"expires_at":1777640000}}}}""";
+        const string succeeded = """{"id":"lsrq_1","status":"succeeded","amount":2500,"currency":"usd"}""";
+        var calls = 0;
+        var runner = new ScriptedRunner(_ => new CliRun(0, "[" + (++calls == 1 ? action : succeeded) + "]", ""));
+        using var directory = new TempDirectory();
+        var client = new LinkCliClient(new LinkCliOptions(), runner, null);
+
+        var ended = await client.WaitForApprovalAsync("lsrq_1", Path.Combine(directory.Path, "card.json"), TimeSpan.FromMilliseconds(50),
+            DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+
+        Assert.That(ended.Status, Is.EqualTo(SpendRequestStatus.Succeeded));
+        Assert.That(runner.Calls, Has.Count.EqualTo(2), "the same request, polled again; never a create");
+        Assert.That(runner.Calls.All(c => c[1] == "retrieve"), Is.True);
+    }
+
+    [Test]
+    public void Next_action_is_read_typed_with_its_expiry()
+    {
+        var request = CliJson.SpendRequest(System.Text.Json.JsonDocument.Parse("""{"id":"lsrq_1","status":"requires_action","status_details":{"requires_action":{"next_action":{"type":"identity_verification","resolution":"create_new_spend_request","display_message":"Verify your identity","action_url":"https://app.link.com/x","expires_at":1777640000}}}}""").RootElement);
+
+        Assert.That(request.NextAction, Is.EqualTo(new NextAction("identity_verification", NextActionResolutions.CreateNewSpendRequest, "Verify your identity", "https://app.link.com/x")
+        {
+            ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(1777640000),
+        }));
+        Assert.That(request.IsWaiting(), Is.False, "not auto_resume: the person must act and a new request is needed");
+        Assert.That((request with { NextAction = request.NextAction! with { Resolution = NextActionResolutions.AutoResume } }).IsWaiting(), Is.True);
+    }
+
     private sealed class ScriptedRunner(Func<IReadOnlyList<string>, CliRun> answer) : ICliRunner
     {
         public List<IReadOnlyList<string>> Calls { get; } = [];
