@@ -26,6 +26,10 @@ public sealed class IntakeBenchSettings
 
     /// <value>Where the service keeps its database; null: a fresh temporary folder, deleted afterwards.</value>
     public string? DataDirectory { get; init; }
+
+    /// <value>Null: the embedded SQLite store. Otherwise a PostgreSQL connection string: the service keeps its state
+    /// there (Quartz clustered on it), as a node of several would.</value>
+    public string? PostgresConnectionString { get; init; }
 }
 
 /// <summary>One measured level: <see cref="Clients"/> clients posting <see cref="Requests"/> purchases between them.</summary>
@@ -45,7 +49,12 @@ public sealed record IntakeBenchResult(
     [property: JsonPropertyName("runs")] IReadOnlyList<IntakeRun> Runs,
     [property: JsonPropertyName("purchases_stored")] long PurchasesStored,
     [property: JsonPropertyName("processor_count")] int ProcessorCount,
-    [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt);
+    [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt)
+{
+    /// <value><c>sqlite</c> or <c>postgres</c>.</value>
+    [JsonPropertyName("engine")]
+    public string Engine { get; init; } = CheckoutDatabase.SqliteProvider;
+}
 
 /// <summary>
 /// How many purchases per second the HTTP API accepts into the store: a real <c>serve</c> host (Kestrel on loopback,
@@ -70,6 +79,11 @@ public static class IntakeBenchmark
                 ConsoleLogLevel = LogEventLevel.Warning,
             };
             host.Configuration["Worker:DataDirectory"] = dataDirectory;
+            if (settings.PostgresConnectionString is { } postgres)
+            {
+                host.Configuration["Storage:Provider"] = CheckoutDatabase.PostgresProvider;
+                host.Configuration["Storage:ConnectionString"] = postgres;
+            }
             await using var app = ServiceHost.Build(host, "http://127.0.0.1:0");
             await app.StartAsync(cancellationToken);
             var agents = app.Services.GetRequiredService<AgentStore>();
@@ -77,7 +91,9 @@ public static class IntakeBenchmark
                 new AgentPolicy { MaxPerPurchase = 100_000, DailyBudget = 1_000_000_000_000 }, cancellationToken);
             var baseAddress = new Uri(app.Urls.First());
 
-            progress.WriteLine($"intake: service on {baseAddress}, warming up with {settings.WarmUp} purchases");
+            var engine = settings.PostgresConnectionString is null ? CheckoutDatabase.SqliteProvider : CheckoutDatabase.PostgresProvider;
+            var before = await CountPurchasesAsync(app.Services.GetRequiredService<CheckoutDatabase>(), cancellationToken);
+            progress.WriteLine($"intake ({engine}): service on {baseAddress}, warming up with {settings.WarmUp} purchases");
             await PostManyAsync(baseAddress, agent.Token, Math.Min(8, Math.Max(1, settings.WarmUp)), settings.WarmUp, "warm", cancellationToken);
 
             var runs = new List<IntakeRun>();
@@ -85,14 +101,14 @@ public static class IntakeBenchmark
             {
                 var run = await PostManyAsync(baseAddress, agent.Token, clients, settings.Requests, $"c{clients}", cancellationToken);
                 runs.Add(run);
-                progress.WriteLine($"intake: {clients,3} client(s): {run.AcceptedPerSecond,7:0} purchases/s accepted, p50 {run.P50Ms:0.0} ms, p95 {run.P95Ms:0.0} ms" +
+                progress.WriteLine($"intake ({engine}): {clients,3} client(s): {run.AcceptedPerSecond,7:0} purchases/s accepted, p50 {run.P50Ms:0.0} ms, p95 {run.P95Ms:0.0} ms" +
                                    (run.Errors > 0 ? $", {run.Errors} error(s)" : ""));
             }
 
-            var stored = await CountPurchasesAsync(app.Services.GetRequiredService<CheckoutDatabase>(), cancellationToken);
+            var stored = await CountPurchasesAsync(app.Services.GetRequiredService<CheckoutDatabase>(), cancellationToken) - before;
             // Disposing alone would leave Quartz's scheduler thread running (and the process alive).
             await app.StopAsync(CancellationToken.None);
-            return new IntakeBenchResult(runs, stored, Environment.ProcessorCount, startedAt);
+            return new IntakeBenchResult(runs, stored, Environment.ProcessorCount, startedAt) { Engine = engine };
         }
         finally
         {

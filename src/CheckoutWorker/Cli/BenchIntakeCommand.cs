@@ -30,6 +30,13 @@ internal static class BenchIntakeCommand
             DefaultValueFactory = _ => 2000,
         };
         requests.InRange(1, 1_000_000, "--requests must be between 1 and 1000000.");
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "Also measure with the service on this PostgreSQL database (a connection string; default: " +
+                "Storage__ConnectionString when Storage__Provider is postgres). The SQLite run comes first.",
+            DefaultValueFactory = _ => string.Equals(Environment.GetEnvironmentVariable("Storage__Provider"), "postgres", StringComparison.OrdinalIgnoreCase)
+                ? Environment.GetEnvironmentVariable("Storage__ConnectionString") : null,
+        };
         var output = new Option<FileInfo?>("--out")
         {
             Description = "Also write the results as JSON to this file.",
@@ -40,19 +47,31 @@ internal static class BenchIntakeCommand
             "against an agent's policy) from 1, 8 and 32 concurrent clients. Link's sandbox leaves them waiting for approval, " +
             "so no checkout runs. Prints accepted purchases per second and latency per level.")
         {
-            clients, requests, output,
+            clients, requests, postgres, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new IntakeBenchSettings { Clients = BenchCommand.ParseLevels(parse.GetValue(clients), MaxClients)!, Requests = parse.GetValue(requests) };
-            var result = await IntakeBenchmark.RunAsync(settings, Console.Error, cancellationToken);
-            Console.Out.Write(IntakeBenchmark.Format(result));
+            var results = new List<IntakeBenchResult> { await IntakeBenchmark.RunAsync(settings, Console.Error, cancellationToken) };
+            if (parse.GetValue(postgres) is { Length: > 0 } connectionString)
+            {
+                results.Add(await IntakeBenchmark.RunAsync(new IntakeBenchSettings
+                {
+                    Clients = settings.Clients, Requests = settings.Requests, PostgresConnectionString = connectionString,
+                }, Console.Error, cancellationToken));
+            }
+            foreach (var result in results)
+            {
+                Console.Out.WriteLine($"-- {result.Engine}");
+                Console.Out.Write(IntakeBenchmark.Format(result));
+            }
             if (parse.GetValue(output) is { } file)
             {
-                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(result, Indented) + "\n", cancellationToken);
+                object written = results.Count == 1 ? results[0] : results;
+                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(written, Indented) + "\n", cancellationToken);
                 Console.Error.WriteLine($"intake: results written to {file.FullName}");
             }
-            return result.Runs.All(r => r.Errors == 0) ? 0 : 1;
+            return results.All(r => r.Runs.All(run => run.Errors == 0)) ? 0 : 1;
         });
         return command;
     }
