@@ -148,17 +148,19 @@ internal static class BenchCommand
     {
         var f = CultureInfo.InvariantCulture;
         output.WriteLine($"checkout-agent bench: {report.Purchases} purchases per concurrency at the demo shop (single-page), Link sandbox approving at once");
-        output.WriteLine($"machine: {report.Machine.Cores} cores, {report.Machine.Cpu ?? "unknown CPU"}, Chromium {report.Machine.Chromium}, load {report.Machine.LoadAverageBefore} -> {report.Machine.LoadAverageAfter}");
+        output.WriteLine($"machine: {report.Machine.Cores} cores, {report.Machine.Cpu ?? "unknown CPU"}, Chromium {report.Machine.Chromium} {report.Machine.ChromiumBinary ?? "(binary not recorded)"}, load {report.Machine.LoadAverageBefore} -> {report.Machine.LoadAverageAfter}");
         output.WriteLine($"first purchase (checkout-agent demo, new process): {(report.FirstPurchaseSeconds is { } s ? s.ToString("0.00", f) + " s" : "not measured")}");
         output.WriteLine(string.Create(f, $"baseline (hand-written Playwright, {report.Baseline.Checkouts} checkouts): p50 {report.Baseline.P50Ms:0} ms, p95 {report.Baseline.P95Ms:0} ms"));
         output.WriteLine($"  CPU per checkout {report.Baseline.CpuMsPerPurchase:0} ms ({ByProcess(report.Baseline.CpuMsPerPurchaseByProcess, "ms")})");
-        output.WriteLine($"worker/baseline at concurrency 1: {Stats.Format(report.BaselineRatio, "0.00")}");
+        output.WriteLine($"worker/baseline at concurrency 1: wall {Stats.Format(report.BaselineRatio, "0.00")}, CPU {Stats.Format(report.CpuRatio, "0.00")}");
+        output.WriteLine(string.Create(f,
+            $"machine limit: {Stats.Format(report.LimitPerMinute, "0.0")} checkouts/min ({report.Machine.Cores} cores x 60 s / the baseline's {report.Baseline.CpuMsPerPurchase / 1000:0.00} CPU-s per checkout)"));
         output.WriteLine();
-        output.WriteLine("concurrency  purchases/min  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  CPU ms/purchase  cores busy  succeeded");
+        output.WriteLine("concurrency  purchases/min  of limit  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  CPU ms/purchase  cores busy  trips/step  succeeded");
         foreach (var run in report.Runs)
         {
             output.WriteLine(string.Create(f,
-                $"{run.Concurrency,11}  {run.PurchasesPerMinute,13:0}  {run.P50Ms,6:0}  {run.P95Ms,6:0}  {run.PeakMemoryMb,13:0}  {run.MemoryPerCheckoutMb,15:0}  {run.CpuMsPerPurchase,15:0}  {run.CpuCoresBusy,10:0.00}  {run.Succeeded}/{run.Purchases}"));
+                $"{run.Concurrency,11}  {run.PurchasesPerMinute,13:0}  {Stats.Format(run.LimitFraction, "0.00"),8}  {run.P50Ms,6:0}  {run.P95Ms,6:0}  {run.PeakMemoryMb,13:0}  {run.MemoryPerCheckoutMb,15:0}  {run.CpuMsPerPurchase,15:0}  {run.CpuCoresBusy,10:0.00}  {Stats.Format(run.RoundTripsPerStep, "0.00"),10}  {run.Succeeded}/{run.Purchases}"));
         }
         foreach (var run in report.Runs)
         {

@@ -369,68 +369,61 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         }
 
         // Pins the element, checks the origin of the frame it lives in as the browser reports it (the value goes to
-        // that very element or nowhere), types the card or account value, and reads it back.
+        // that very element or nowhere), types the card or account value, and reads it back. The pinned element is not
+        // released one by one: it lives as long as the run's context, which closes right after the run (a call saved).
         async Task<StepEnd> TypeSecretAsync(RecipeStep step, FillStep fill, ILocator target, float ms)
         {
             trips.Add();
             var handle = await target.ElementHandleAsync(new LocatorElementHandleOptions { Timeout = ms });
-            try
+            var isCard = fill.Value.CardField is not null;
+            if (await OriginRefusalAsync(step, fill.Target, handle, isCard) is { } refused)
             {
-                var isCard = fill.Value.CardField is not null;
-                if (await OriginRefusalAsync(step, fill.Target, handle, isCard) is { } refused)
-                {
-                    return refused;
-                }
-                string value;
-                if (fill.Value.CardField is { } cardField)
-                {
-                    value = run.Card.Reveal(cardField);
-                }
-                else if (run.Account is not { } account)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(OutcomeCodes.LoginRequired,
-                        $"step {step.Number} ({fill.Target}) needs the owner's account at this shop and none was given; nothing was typed"));
-                }
-                else
-                {
-                    value = fill.Value.AccountField == AccountField.Totp
-                        ? await account.CodeAsync(_time, cancellationToken)
-                        : account.Reveal(fill.Value.AccountField!.Value);
-                }
-                secretOnPage = true;
-                // Typing and the read-back: two calls (three key-by-key); the read-back is the field's value.
-                trips.Add(fill.Keys ? 4 : 2);
-                if (fill.Keys)
-                {
-                    await handle.PressAsync("Control+A", new ElementHandlePressOptions { Timeout = ms });
-                    await handle.PressAsync("Backspace", new ElementHandlePressOptions { Timeout = ms });
-                    // The pinned, origin-checked element types key by key. ElementHandle has no PressSequentiallyAsync, and a
-                    // locator could resolve to another element between the origin check and the typing.
+                return refused;
+            }
+            string value;
+            if (fill.Value.CardField is { } cardField)
+            {
+                value = run.Card.Reveal(cardField);
+            }
+            else if (run.Account is not { } account)
+            {
+                failedStep = step;
+                return new StepEnd(Finish(OutcomeCodes.LoginRequired,
+                    $"step {step.Number} ({fill.Target}) needs the owner's account at this shop and none was given; nothing was typed"));
+            }
+            else
+            {
+                value = fill.Value.AccountField == AccountField.Totp
+                    ? await account.CodeAsync(_time, cancellationToken)
+                    : account.Reveal(fill.Value.AccountField!.Value);
+            }
+            secretOnPage = true;
+            // Typing and the read-back: two calls (three key-by-key); the read-back is the field's value.
+            trips.Add(fill.Keys ? 4 : 2);
+            if (fill.Keys)
+            {
+                await handle.PressAsync("Control+A", new ElementHandlePressOptions { Timeout = ms });
+                await handle.PressAsync("Backspace", new ElementHandlePressOptions { Timeout = ms });
+                // The pinned, origin-checked element types key by key. ElementHandle has no PressSequentiallyAsync, and a
+                // locator could resolve to another element between the origin check and the typing.
 #pragma warning disable CS0612
-                    await handle.TypeAsync(value, new ElementHandleTypeOptions { Timeout = ms });
+                await handle.TypeAsync(value, new ElementHandleTypeOptions { Timeout = ms });
 #pragma warning restore CS0612
-                }
-                else
-                {
-                    await handle.FillAsync(value, new ElementHandleFillOptions { Timeout = ms });
-                }
-                var kept = fill.Value.CardField is { } typedCard
-                    ? await ReadsBackAsync(handle, run.Card, typedCard)
-                    : (await handle.InputValueAsync()).Length == value.Length;
-                if (!kept)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
-                        $"step {step.Number} ({fill.Target}): the field did not keep what was typed (checked by {(isCard ? "length and last 4" : "length")}); it may be disabled, read-only or replaced"));
-                }
-                return StepEnd.Next;
             }
-            finally
+            else
             {
-                trips.Add();
-                Release(handle);
+                await handle.FillAsync(value, new ElementHandleFillOptions { Timeout = ms });
             }
+            var kept = fill.Value.CardField is { } typedCard
+                ? await ReadsBackAsync(handle, run.Card, typedCard)
+                : (await handle.InputValueAsync()).Length == value.Length;
+            if (!kept)
+            {
+                failedStep = step;
+                return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                    $"step {step.Number} ({fill.Target}): the field did not keep what was typed (checked by {(isCard ? "length and last 4" : "length")}); it may be disabled, read-only or replaced"));
+            }
+            return StepEnd.Next;
         }
 
         // An expiry drop-down: the option that means the card's month or year, matched numerically, then read back.
@@ -438,39 +431,31 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         {
             trips.Add(2);
             var handle = await target.ElementHandleAsync(new LocatorElementHandleOptions { Timeout = ms });
-            try
+            if (await OriginRefusalAsync(step, select.Target, handle, isCard: true) is { } refused)
             {
-                if (await OriginRefusalAsync(step, select.Target, handle, isCard: true) is { } refused)
-                {
-                    return refused;
-                }
-                // Options are the page's own data (no card value in them), read as JSON in one round trip.
-                var options = JsonSerializer.Deserialize<SelectOption[]>(await handle.EvaluateAsync<string>(
-                    "el => JSON.stringify(el.options ? Array.from(el.options).map(o => ({ value: o.value, text: o.text })) : [])"), OptionJson) ?? [];
-                var wanted = field == CardField.ExpMonth ? run.Card.ExpMonth : run.Card.ExpYear;
-                var index = ExpiryOptions.Find(options, field, wanted);
-                if (index < 0)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
-                        $"step {step.Number} ({select.Target}): none of its {options.Length} options means the card's expiry {(field == CardField.ExpMonth ? "month" : "year")} (by value or text, numerically); nothing was selected"));
-                }
-                secretOnPage = true;
-                trips.Add(2);
-                await handle.SelectOptionAsync(new[] { new SelectOptionValue { Index = index } }, new ElementHandleSelectOptionOptions { Timeout = ms });
-                if (await handle.EvaluateAsync<int>("el => el.selectedIndex") != index)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
-                        $"step {step.Number} ({select.Target}): the drop-down did not keep the chosen option; it may be disabled or replaced"));
-                }
-                return StepEnd.Next;
+                return refused;
             }
-            finally
+            // Options are the page's own data (no card value in them), read as JSON in one round trip.
+            var options = JsonSerializer.Deserialize<SelectOption[]>(await handle.EvaluateAsync<string>(
+                "el => JSON.stringify(el.options ? Array.from(el.options).map(o => ({ value: o.value, text: o.text })) : [])"), OptionJson) ?? [];
+            var wanted = field == CardField.ExpMonth ? run.Card.ExpMonth : run.Card.ExpYear;
+            var index = ExpiryOptions.Find(options, field, wanted);
+            if (index < 0)
             {
-                trips.Add();
-                Release(handle);
+                failedStep = step;
+                return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                    $"step {step.Number} ({select.Target}): none of its {options.Length} options means the card's expiry {(field == CardField.ExpMonth ? "month" : "year")} (by value or text, numerically); nothing was selected"));
             }
+            secretOnPage = true;
+            trips.Add(2);
+            await handle.SelectOptionAsync(new[] { new SelectOptionValue { Index = index } }, new ElementHandleSelectOptionOptions { Timeout = ms });
+            if (await handle.EvaluateAsync<int>("el => el.selectedIndex") != index)
+            {
+                failedStep = step;
+                return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                    $"step {step.Number} ({select.Target}): the drop-down did not keep the chosen option; it may be disabled or replaced"));
+            }
+            return StepEnd.Next;
         }
 
         async Task<StepEnd?> OriginRefusalAsync(RecipeStep step, LocatorSpec spec, IElementHandle handle, bool isCard)
@@ -744,11 +729,6 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
 
     /// <summary>The locator's first match, when it is visible; nothing otherwise.</summary>
     private static ILocator FirstIfVisible(ILocator locator) => locator.First.Filter(new LocatorFilterOptions { Visible = true });
-
-    /// <summary>Lets the browser forget a pinned element, off the step's path; a page already gone has nothing left to forget.</summary>
-    private static void Release(IElementHandle handle) =>
-        _ = handle.DisposeAsync().AsTask().ContinueWith(t => _ = t.Exception, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>Counts the browser calls of one run until the final click.</summary>
     private sealed class RoundTrips
