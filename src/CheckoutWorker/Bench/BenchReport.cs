@@ -27,6 +27,11 @@ internal sealed record BenchReport
     /// </value>
     public double? LimitPerMinute { get; init; }
     public required IReadOnlyList<RunResult> Runs { get; init; }
+    /// <value>
+    /// Concurrency 1 again with the recipe's <c>block: [images, fonts, media]</c> (the demo shop serves real images), to
+    /// set beside the concurrency-1 run; null when not measured.
+    /// </value>
+    public RunResult? Blocking { get; init; }
     public required IReadOnlyList<TargetResult> Targets { get; init; }
     /// <value>HTTP intake figures (<see cref="IntakeBenchmark"/>); null when skipped.</value>
     public JsonNode? Intake { get; init; }

@@ -36,6 +36,12 @@ internal sealed record BenchSettings
     /// <value>Where the worker's data directories go while the benchmark runs (removed afterwards). Default: a new temp folder.</value>
     public string? WorkDirectory { get; init; }
 
+    /// <value>
+    /// Also run concurrency 1 once more with the demo recipe plus <c>block: [images, fonts, media]</c>, to show what the
+    /// recipe's resource blocking saves (the shop serves real images). Default true.
+    /// </value>
+    public bool MeasureBlocking { get; init; } = true;
+
     /// <value>One purchase may take at most this long before the benchmark gives up.</value>
     public TimeSpan PurchaseTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }
@@ -81,6 +87,13 @@ internal static class CheckoutBench
             {
                 await baseline.RunBlockAsync(settings.Purchases, cancellationToken);
             }
+            RunResult? blocked = null;
+            if (settings.MeasureBlocking)
+            {
+                var recipes = BlockingRecipes(workDirectory);
+                blocked = await WorkerRunAsync(settings, 1, sandbox, shop, request with { Recipe = BlockingRecipe }, chromium, workDirectory, null, progress,
+                    cancellationToken, recipes, "blocking");
+            }
             var baselineResult = baseline.Result();
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Baseline: p50 {baselineResult.P50Ms:0} ms, p95 {baselineResult.P95Ms:0} ms"));
 
@@ -102,6 +115,7 @@ internal static class CheckoutBench
                 CpuRatio = cpuRatio,
                 LimitPerMinute = limit,
                 Runs = runs,
+                Blocking = blocked,
                 Targets = Targets(ratio, cpuRatio, runs, firstPurchase),
             };
         }
@@ -202,11 +216,35 @@ internal static class CheckoutBench
         }
     }
 
+    private const string BlockingRecipe = "demo-shop-blocking";
+
+    /// <summary>A recipes folder holding <c>recipes/demo-shop.yaml</c> as <see cref="BlockingRecipe"/>, with <c>block: [images, fonts, media]</c> added.</summary>
+    private static string BlockingRecipes(string workDirectory)
+    {
+        var source = Path.Combine(RecipesDirectory.Resolve(null), Recipe + ".yaml");
+        var folder = Path.Combine(workDirectory, "recipes");
+        Directory.CreateDirectory(folder);
+        var text = File.ReadAllText(source);
+        var at = text.IndexOf("\nsteps:", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            throw new InvalidOperationException($"{source} has no top-level 'steps:' line to put 'block:' before.");
+        }
+        File.WriteAllText(Path.Combine(folder, BlockingRecipe + ".yaml"), text[..at] + "\nblock: [images, fonts, media]" + text[at..]);
+        return folder;
+    }
+
     private static async Task<RunResult> WorkerRunAsync(BenchSettings settings, int concurrency, LinkSandbox sandbox, DemoShop shop,
-        PurchaseRequest request, string chromium, string workDirectory, BaselineRun? interleave, TextWriter progress, CancellationToken cancellationToken)
+        PurchaseRequest request, string chromium, string workDirectory, BaselineRun? interleave, TextWriter progress, CancellationToken cancellationToken,
+        string? recipesDirectory = null, string? label = null)
     {
         var hostSettings = new WorkerHostSettings { Sandbox = sandbox, ConsoleLogLevel = LogEventLevel.Warning };
-        var dataDirectory = Path.Combine(workDirectory, "c" + concurrency.ToString(CultureInfo.InvariantCulture));
+        var runName = label ?? $"concurrency {concurrency}";
+        var dataDirectory = Path.Combine(workDirectory, label ?? "c" + concurrency.ToString(CultureInfo.InvariantCulture));
+        if (recipesDirectory is not null)
+        {
+            hostSettings.Configuration["Worker:RecipesDirectory"] = recipesDirectory;
+        }
         hostSettings.Configuration["Worker:DataDirectory"] = dataDirectory;
         hostSettings.Configuration["Worker:Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
         // One merchant takes every purchase here: its limit must not be what is measured.
@@ -263,7 +301,7 @@ internal static class CheckoutBench
                         while (Interlocked.Increment(ref next) <= block)
                         {
                             measured.Add(await PurchaseAsync());
-                            Progress(progress, $"concurrency {concurrency}", measured.Count, settings.Purchases);
+                            Progress(progress, runName, measured.Count, settings.Purchases);
                         }
                     }));
                     wall.Stop();
@@ -326,7 +364,7 @@ internal static class CheckoutBench
                 RoundTripsPerStep = calls.Steps == 0 ? null : Stats.Round((double)calls.BrowserCalls / calls.Steps, 2),
             };
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Concurrency {concurrency}: {result.PurchasesPerMinute:0} purchases/min, p50 {result.P50Ms:0} ms, p95 {result.P95Ms:0} ms, peak {result.PeakMemoryMb:0} MB"));
+                $"{char.ToUpperInvariant(runName[0])}{runName[1..]}: {result.PurchasesPerMinute:0} purchases/min, p50 {result.P50Ms:0} ms, p95 {result.P95Ms:0} ms, peak {result.PeakMemoryMb:0} MB"));
             return result;
         }
         finally

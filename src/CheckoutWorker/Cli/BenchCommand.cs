@@ -46,6 +46,10 @@ internal static class BenchCommand
         {
             Description = "Do not time `checkout-agent demo` in a new process (the first-purchase figure is then absent).",
         };
+        var noBlocking = new Option<bool>("--skip-blocking")
+        {
+            Description = "Do not run concurrency 1 again with the recipe's block: [images, fonts, media] (the blocking figures are then absent).",
+        };
 
         var intakeRequests = new Option<int>("--intake-requests")
         {
@@ -60,7 +64,7 @@ internal static class BenchCommand
             "Prints purchases per minute, p50/p95 end to end, the median of each phase, the worker/baseline ratio and peak " +
             "memory; writes JSON and an SVG chart. Progress goes to stderr. Takes a few minutes with the defaults.")
         {
-            purchases, concurrency, output, svg, noFirst, from, intakeRequests,
+            purchases, concurrency, output, svg, noFirst, noBlocking, from, intakeRequests,
             BenchIntakeCommand.Create(),
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -80,6 +84,7 @@ internal static class BenchCommand
                 Purchases = parse.GetValue(purchases),
                 Concurrency = ParseConcurrency(parse.GetValue(concurrency))!,
                 MeasureFirstPurchase = !parse.GetValue(noFirst),
+                MeasureBlocking = !parse.GetValue(noBlocking),
                 IntakeRequests = parse.GetValue(intakeRequests),
             };
             return await ExecuteAsync(settings, jsonPath, svgPath, Console.Out, Console.Error, cancellationToken);
@@ -165,6 +170,11 @@ internal static class BenchCommand
         foreach (var run in report.Runs)
         {
             output.WriteLine($"  concurrency {run.Concurrency}: CPU per purchase {ByProcess(run.CpuMsPerPurchaseByProcess, "ms")}; peak memory {ByProcess(run.PeakMemoryByProcessMb, "MB")}");
+        }
+        if (report.Blocking is { } blocked && report.Runs.FirstOrDefault(r => r.Concurrency == 1) is { } one)
+        {
+            output.WriteLine(string.Create(f,
+                $"  with block: [images, fonts, media] at concurrency 1: p50 {blocked.P50Ms:0} ms (without {one.P50Ms:0}), CPU per purchase {blocked.CpuMsPerPurchase:0} ms (without {one.CpuMsPerPurchase:0}): {ByProcess(blocked.CpuMsPerPurchaseByProcess, "ms")}"));
         }
         output.WriteLine();
         output.WriteLine("median per phase, ms:");

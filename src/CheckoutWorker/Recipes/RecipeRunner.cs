@@ -83,6 +83,44 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
     /// <summary>The origins a run may type account values into: the recipe's <c>account_origins</c>, resolved.</summary>
     public IReadOnlySet<string> AllowedAccountOrigins(Recipe recipe, string merchantUrl) => Resolve(recipe.AccountOrigins, merchantUrl);
 
+    /// <summary>
+    /// The card origins other than the merchant's own: the card fields' iframes (https://js.stripe.com). Nothing they
+    /// load, and nothing loaded from them, is ever blocked: a card field that does not render cannot be typed into.
+    /// </summary>
+    private HashSet<string> CardFrameOrigins(Recipe recipe, string merchantUrl)
+    {
+        var merchantOrigin = new Uri(merchantUrl).GetLeftPart(UriPartial.Authority);
+        var origins = Resolve(recipe.CardOrigins, merchantUrl);
+        origins.Remove(merchantOrigin);
+        return origins;
+    }
+
+    /// <summary>Aborts a request the recipe's <c>block:</c> list names, unless a card frame needs it; lets every other one go on.</summary>
+    internal static Task BlockOrContinueAsync(IRoute route, ResourceBlock block, IReadOnlySet<string> cardFrameOrigins)
+    {
+        var request = route.Request;
+        if (Uri.TryCreate(request.Url, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            && !cardFrameOrigins.Contains(url.GetLeftPart(UriPartial.Authority))
+            && !FromCardFrame(request, cardFrameOrigins)
+            && block.Blocks(request.ResourceType, url.Host))
+        {
+            return route.AbortAsync("blockedbyclient");
+        }
+        return route.FallbackAsync();
+
+        static bool FromCardFrame(IRequest request, IReadOnlySet<string> cardFrameOrigins)
+        {
+            try
+            {
+                return cardFrameOrigins.Contains(OriginOf(request.Frame.Url));
+            }
+            catch (PlaywrightException)
+            {
+                return false; // a service worker's request has no frame (service workers are blocked anyway)
+            }
+        }
+    }
+
     private HashSet<string> Resolve(IEnumerable<string> origins, string merchantUrl)
     {
         var merchantOrigin = new Uri(merchantUrl).GetLeftPart(UriPartial.Authority);
@@ -94,9 +132,15 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
     public async Task<RecipeRunResult> RunAsync(IBrowserContext context, RecipeRun run,
         Func<CancellationToken, Task> beforeSubmit, Func<StepReport, Task> onStep, CancellationToken cancellationToken)
     {
-        var page = await context.NewPageAsync();
         // Browser calls up to the final click, for the round trips per step that `bench` reports.
         var trips = new RoundTrips();
+        if (run.Recipe.Block.Any)
+        {
+            trips.Add();
+            var cardFrameOrigins = CardFrameOrigins(run.Recipe, run.MerchantUrl);
+            await context.RouteAsync("**/*", route => BlockOrContinueAsync(route, run.Recipe.Block, cardFrameOrigins));
+        }
+        var page = await context.NewPageAsync();
         trips.Add();
         var stepsBeforeClick = 0;
         var timings = new List<Timing>();
