@@ -292,7 +292,7 @@ internal static class CheckoutBench
                 var next = 0;
                 var cpuBefore = ProcessTree.TreeCpuSeconds();
                 var wall = Stopwatch.StartNew();
-                var sampler = MemorySampler.Start(TimeSpan.FromMilliseconds(100));
+                var sampler = MemorySampler.Start(MemorySampler.Interval);
                 calls.Listening = true;
                 try
                 {
