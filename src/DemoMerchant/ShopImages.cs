@@ -11,8 +11,10 @@ namespace CheckoutAgent.DemoMerchant;
 /// </summary>
 internal static class ShopImages
 {
+    private static readonly Lazy<byte[]> BannerPng = new(() => Render(960, 160, seed: 7));
+
     /// <summary>The banner at the top of every page, 960 × 160.</summary>
-    public static byte[] Banner { get; } = Render(960, 160, seed: 7);
+    public static byte[] Banner => BannerPng.Value;
 
     private static readonly Dictionary<string, byte[]> Products = new(StringComparer.Ordinal);
 
