@@ -639,7 +639,9 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     .Or(page.Locator("body").Filter(new LocatorFilterOptions { Has = anyPageSignal }));
                 try
                 {
-                    var found = await probe.EvaluateAllAsync<string[]>("elements => elements.map(e => e.localName)");
+                    // Runs in the page's own world: no Array methods, which a page's script may have replaced.
+                    var found = await probe.EvaluateAllAsync<string[]>(
+                        "elements => { const names = []; for (let i = 0; i < elements.length; i++) names[i] = elements[i].localName; return names; }");
                     return (found.Contains("html"), found.Contains("body"));
                 }
                 catch (PlaywrightException)
