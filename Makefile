@@ -2,18 +2,22 @@
 #   make demo   one real purchase, end to end, offline
 #   make test   the whole test suite
 #   make test-postgres  the worker's tests with the worker on PostgreSQL
+#   make test-chromium  the browser tests again with the full chromium instead of the headless shell
 #   make test-fast  the inner loop: Core, Storage, emulator and demo-shop tests without Chromium or child processes
 #   make bench  the checkout benchmark (a few minutes; Release build), results in bench/
 SHELL := /bin/bash
 DOTNET ?= dotnet
 
-.PHONY: demo test test-fast test-postgres build chromium postgres bench
+.PHONY: demo test test-chromium test-fast test-postgres build chromium postgres bench
 
 demo: chromium
 	$(DOTNET) run --project src/CheckoutWorker -- demo
 
 test: chromium postgres
 	scripts/test.sh
+
+test-chromium: chromium postgres
+	Browser__ExecutablePath=/usr/bin/chromium $(DOTNET) test CheckoutAgent.sln --filter "TestCategory=Browser"
 
 test-fast: postgres
 	$(DOTNET) test tests/CheckoutAgent.Core.Tests

@@ -227,7 +227,7 @@ public sealed partial class DemoShop : IAsyncDisposable
                 return;
             }
             headers.ContentSecurityPolicy =
-                $"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-src {_cardOrigin} {_foreignOrigin}; " +
+                $"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self'; connect-src 'self'; frame-src {_cardOrigin} {_foreignOrigin}; " +
                 "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
             await next(context);
         });
@@ -243,6 +243,11 @@ public sealed partial class DemoShop : IAsyncDisposable
         _app.MapGet("/checkout/3ds", (RequestDelegate)ShowThreeDsChallengeAsync);
         _app.MapPost("/checkout/3ds/status", (RequestDelegate)ThreeDsStatusAsync);
         _app.MapGet("/static/three-ds.js", (RequestDelegate)(context => ScriptAsync(context, Scripts.ThreeDs)));
+        _app.MapGet("/images/banner.png", (RequestDelegate)(context => PngAsync(context, ShopImages.Banner)));
+        _app.MapGet("/images/products/{sku}.png", (RequestDelegate)(context =>
+            context.GetRouteValue("sku") is string sku && _catalog.ContainsKey(sku)
+                ? PngAsync(context, ShopImages.Product(sku))
+                : HtmlAsync(context, StatusCodes.Status404NotFound, _pages.NotFound())));
         _app.MapGet("/", (RequestDelegate)ShowCatalogAsync);
         _app.MapGet("/products/{sku}", (RequestDelegate)ShowProductAsync);
         _app.MapPost("/cart", (RequestDelegate)AddToCartAsync);
@@ -718,6 +723,13 @@ public sealed partial class DemoShop : IAsyncDisposable
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
         }
+    }
+
+    private static Task PngAsync(HttpContext context, byte[] png)
+    {
+        context.Response.ContentType = "image/png";
+        context.Response.ContentLength = png.Length;
+        return context.Response.Body.WriteAsync(png, context.RequestAborted).AsTask();
     }
 
     private static Task ScriptAsync(HttpContext context, string script)

@@ -79,6 +79,7 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
 
         var body = $"""
             <h1>{E(product.Name)}</h1>
+            <img src="/images/products/{E(product.Sku)}.png" alt="{E(product.Name)}" width="480" height="360">
             <p>Price: <span data-testid="product-price">{Money.Format(product.Price)}</span></p>
             <form method="post" action="/cart">
             <input type="hidden" name="sku" value="{E(product.Sku)}">
@@ -501,7 +502,7 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
         body.Append("<table>\n<thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Quantity</th><th scope=\"col\">Price</th></tr></thead>\n<tbody>\n");
         foreach (var line in lines)
         {
-            body.Append($"<tr><td><a href=\"/products/{E(line.Product.Sku)}\">{E(line.Product.Name)}</a></td><td>{line.Quantity}</td><td>{Money.Format(line.Subtotal + (unitIncrease * line.Quantity))}</td></tr>\n");
+            body.Append($"<tr><td><img src=\"/images/products/{E(line.Product.Sku)}.png\" alt=\"\" width=\"64\" height=\"48\"> <a href=\"/products/{E(line.Product.Sku)}\">{E(line.Product.Name)}</a></td><td>{line.Quantity}</td><td>{Money.Format(line.Subtotal + (unitIncrease * line.Quantity))}</td></tr>\n");
         }
 
         body.Append("</tbody>\n</table>\n");
@@ -536,6 +537,7 @@ internal sealed class ShopPages(string shopName, CardFieldFault cardFieldFault =
         </head>
         <body>
         <header><a href="/">{E(shopName)}</a><nav aria-label="Shop"><a href="/cart">Cart</a></nav></header>
+        <img src="/images/banner.png" alt="" width="640" height="107" style="display:block;max-width:100%">
         <main>
         {body}
         </main>

@@ -35,7 +35,10 @@ public abstract class BrowserTestBase
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium" : "/usr/bin/chromium-headless-shell",
+            // As the worker chooses: Browser__ExecutablePath when set (to run these once with each binary), else the
+            // headless shell when installed, else the full browser.
+            ExecutablePath = Environment.GetEnvironmentVariable("Browser__ExecutablePath") is { Length: > 0 } forced ? forced
+                : File.Exists("/usr/bin/chromium-headless-shell") ? "/usr/bin/chromium-headless-shell" : "/usr/bin/chromium",
             Headless = true,
             // Root in containers has no user namespace sandbox.
             Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"],

@@ -17,6 +17,9 @@ public sealed record Recipe(
     /// <value>Pop-ups clicked away whenever they show during any step (cookie walls, newsletter modals). Default none.</value>
     public IReadOnlyList<LocatorSpec> Dismiss { get; init; } = [];
 
+    /// <value>Requests not made during the checkout (resource kinds and hosts, <c>block:</c>). Default: none blocked.</value>
+    public ResourceBlock Block { get; init; } = ResourceBlock.None;
+
     /// <value>Every step, nested ones included, in document order (the order of their numbers).</value>
     public IReadOnlyList<RecipeStep> AllSteps => [.. Flatten(Steps)];
 
@@ -214,4 +217,34 @@ public static class OutcomeCodes
     {
         Succeeded, CardDeclined, CaptchaRequired, ThreeDsRequired, OutOfStock, LoginRequired, TotalMismatch,
     };
+}
+
+/// <summary>
+/// A recipe's <c>block:</c> list: resource kinds (Playwright's resource types <c>image</c>, <c>font</c>, <c>media</c>,
+/// <c>stylesheet</c>) and host patterns (<c>tracker.example</c> exactly, <c>*.tracker.example</c> with its subdomains).
+/// Deciding only; the runner applies it and never blocks the card origins.
+/// </summary>
+public sealed record ResourceBlock(IReadOnlyList<string> ResourceTypes, IReadOnlyList<string> Hosts)
+{
+    /// <summary>The recipe words and the resource types they stand for.</summary>
+    public static IReadOnlyDictionary<string, string> Kinds { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["images"] = "image", ["fonts"] = "font", ["media"] = "media", ["stylesheets"] = "stylesheet",
+    };
+
+    /// <summary>Nothing blocked.</summary>
+    public static ResourceBlock None { get; } = new([], []);
+
+    /// <value>True when something is blocked.</value>
+    public bool Any => ResourceTypes.Count > 0 || Hosts.Count > 0;
+
+    /// <summary>True when a request of <paramref name="resourceType"/> (Playwright's name) to <paramref name="host"/> is blocked.</summary>
+    public bool Blocks(string resourceType, string host) =>
+        ResourceTypes.Contains(resourceType, StringComparer.Ordinal) || Hosts.Any(pattern => HostMatches(pattern, host));
+
+    /// <summary><c>shop.example</c> matches itself only; <c>*.shop.example</c> matches it and every subdomain. No case.</summary>
+    public static bool HostMatches(string pattern, string host) =>
+        pattern.StartsWith("*.", StringComparison.Ordinal)
+            ? host.Equals(pattern[2..], StringComparison.OrdinalIgnoreCase) || host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
+            : host.Equals(pattern, StringComparison.OrdinalIgnoreCase);
 }

@@ -68,7 +68,7 @@ public static class RecipeLoader
             throw new RecipeException($"{fileName}:1: a recipe is one YAML mapping with recipe, merchant, steps and outcomes");
         }
         var reader = new NodeReader(fileName);
-        reader.CheckKeys(root, "recipe", ["recipe", "merchant", "card_origins", "account_origins", "dismiss", "steps", "outcomes"]);
+        reader.CheckKeys(root, "recipe", ["recipe", "merchant", "card_origins", "account_origins", "block", "dismiss", "steps", "outcomes"]);
 
         var version = reader.RequiredScalar(root, "recipe", "the top level");
         if (version.Value != "1")
@@ -87,6 +87,8 @@ public static class RecipeLoader
 
         var cardOrigins = Origins(reader, root, "card_origins", "card");
         var accountOrigins = Origins(reader, root, "account_origins", "account");
+
+        var block = Block(reader, root, merchantUri, cardOrigins);
 
         var dismiss = new List<LocatorSpec>();
         if (root.Children.TryGetValue(new YamlScalarNode("dismiss"), out var dismissNode))
@@ -166,7 +168,50 @@ public static class RecipeLoader
         {
             AccountOrigins = accountOrigins,
             Dismiss = dismiss,
+            Block = block,
         };
+    }
+
+    /// <summary>
+    /// The <c>block:</c> list. A host pattern may not cover the merchant's own host or a card origin's: the checkout's
+    /// pages and card fields must load (the runner also never blocks card origins, whatever the list says).
+    /// </summary>
+    private static ResourceBlock Block(NodeReader reader, YamlMappingNode root, Uri merchant, IReadOnlyList<string> cardOrigins)
+    {
+        if (!root.Children.TryGetValue(new YamlScalarNode("block"), out var blockNode))
+        {
+            return ResourceBlock.None;
+        }
+        if (blockNode is not YamlSequenceNode entries || entries.Children.Count == 0)
+        {
+            throw reader.Error(blockNode, "block must be a list of resource kinds and hosts, e.g. [images, fonts, media, \"*.doubleclick.net\"]");
+        }
+        var types = new List<string>();
+        var hosts = new List<string>();
+        foreach (var entry in entries)
+        {
+            var value = reader.Scalar(entry, "block entry");
+            if (ResourceBlock.Kinds.TryGetValue(value, out var type))
+            {
+                types.Add(type);
+                continue;
+            }
+            var bare = value.StartsWith("*.", StringComparison.Ordinal) ? value[2..] : value;
+            if (Uri.CheckHostName(bare) != UriHostNameType.Dns || !bare.Contains('.', StringComparison.Ordinal))
+            {
+                throw reader.Error(entry, $"block entry '{value}' is neither a resource kind ({string.Join(", ", ResourceBlock.Kinds.Keys)}) nor a host like tracker.example or *.tracker.example");
+            }
+            var covered = cardOrigins.Where(o => o != "merchant").Select(o => new Uri(o).Host).Prepend(merchant.Host)
+                .FirstOrDefault(host => ResourceBlock.HostMatches(value, host));
+            if (covered is not null)
+            {
+                throw reader.Error(entry, covered == merchant.Host
+                    ? $"block entry '{value}' covers the merchant's own host {covered}: its checkout pages would not load"
+                    : $"block entry '{value}' covers {covered}, a card origin: card fields would not load (card origins are never blocked)");
+            }
+            hosts.Add(value.ToLowerInvariant());
+        }
+        return new ResourceBlock(types.Distinct(StringComparer.Ordinal).ToList(), hosts.Distinct(StringComparer.Ordinal).ToList());
     }
 
     private static List<string> Origins(NodeReader reader, YamlMappingNode root, string key, string what)

@@ -19,7 +19,19 @@ internal sealed record BenchReport
     public required double BaselineMs { get; init; }
     /// <value>Worker median end to end at concurrency 1 ÷ <see cref="BaselineMs"/>; null without a concurrency-1 run.</value>
     public double? BaselineRatio { get; init; }
+    /// <value>Worker CPU per checkout (whole process tree) at concurrency 1 ÷ the baseline's; null without a concurrency-1 run.</value>
+    public double? CpuRatio { get; init; }
+    /// <value>
+    /// The machine's checkout limit, per minute: cores × 60 s ÷ the baseline's CPU seconds per checkout (what the browser
+    /// alone needs, so no worker on this machine can go faster); null when the baseline's CPU was not measured.
+    /// </value>
+    public double? LimitPerMinute { get; init; }
     public required IReadOnlyList<RunResult> Runs { get; init; }
+    /// <value>
+    /// Concurrency 1 again with the recipe's <c>block: [images, fonts, media]</c> (the demo shop serves real images), to
+    /// set beside the concurrency-1 run; null when not measured.
+    /// </value>
+    public RunResult? Blocking { get; init; }
     public required IReadOnlyList<TargetResult> Targets { get; init; }
     /// <value>HTTP intake figures (<see cref="IntakeBenchmark"/>); null when skipped.</value>
     public JsonNode? Intake { get; init; }
@@ -55,7 +67,9 @@ internal sealed record BenchReport
 }
 
 /// <summary>Where the figures were taken: on a busy machine they are noisy, so the load is kept with them.</summary>
-internal sealed record MachineInfo(string Os, string Runtime, int Cores, string? Cpu, string? Chromium, string? LoadAverageBefore, string? LoadAverageAfter)
+/// <param name="Chromium">The version the browser reports.</param>
+/// <param name="ChromiumBinary">The binary launched, with its kind: "/usr/bin/chromium-headless-shell (headless shell)".</param>
+internal sealed record MachineInfo(string Os, string Runtime, int Cores, string? Cpu, string? Chromium, string? ChromiumBinary, string? LoadAverageBefore, string? LoadAverageAfter)
 {
     public static string? LoadAverage() => ReadFirstLine("/proc/loadavg") is { } line ? string.Join(' ', line.Split(' ').Take(3)) : null;
 
@@ -118,6 +132,13 @@ internal sealed record RunResult
     public required IReadOnlyDictionary<string, double> CpuMsPerPurchaseByProcess { get; init; }
     /// <value>Median milliseconds per phase (see <see cref="PhaseBreakdown"/>).</value>
     public required IReadOnlyDictionary<string, double> Phases { get; init; }
+    /// <value>
+    /// Browser calls per recipe step up to the final click, over the measured purchases (the runner's
+    /// <c>checkout.recipe.browser_calls</c> ÷ <c>checkout.recipe.steps</c>); the baseline makes one per step.
+    /// </value>
+    public double? RoundTripsPerStep { get; init; }
+    /// <value><see cref="PurchasesPerMinute"/> ÷ the report's <c>limit_per_minute</c>: 1 is all the machine can do.</value>
+    public double? LimitFraction { get; init; }
 }
 
 /// <summary>One of the targets and where it stands.</summary>

@@ -99,7 +99,7 @@ public sealed class BrowserPool(IOptions<BrowserOptions> options, ILogger<Browse
                 await DisposeQuietlyAsync(_browser);
                 _browser = null;
             }
-            var executable = ChromiumLocator.Find(options.Value.ExecutablePath);
+            var executable = ChromiumLocator.Find(options.Value.ExecutablePath, options.Value.Headless);
             _playwright ??= await StartDriverAsync();
             _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {

@@ -46,6 +46,10 @@ internal static class BenchCommand
         {
             Description = "Do not time `checkout-agent demo` in a new process (the first-purchase figure is then absent).",
         };
+        var noBlocking = new Option<bool>("--skip-blocking")
+        {
+            Description = "Do not run concurrency 1 again with the recipe's block: [images, fonts, media] (the blocking figures are then absent).",
+        };
 
         var intakeRequests = new Option<int>("--intake-requests")
         {
@@ -60,7 +64,7 @@ internal static class BenchCommand
             "Prints purchases per minute, p50/p95 end to end, the median of each phase, the worker/baseline ratio and peak " +
             "memory; writes JSON and an SVG chart. Progress goes to stderr. Takes a few minutes with the defaults.")
         {
-            purchases, concurrency, output, svg, noFirst, from, intakeRequests,
+            purchases, concurrency, output, svg, noFirst, noBlocking, from, intakeRequests,
             BenchIntakeCommand.Create(),
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -80,6 +84,7 @@ internal static class BenchCommand
                 Purchases = parse.GetValue(purchases),
                 Concurrency = ParseConcurrency(parse.GetValue(concurrency))!,
                 MeasureFirstPurchase = !parse.GetValue(noFirst),
+                MeasureBlocking = !parse.GetValue(noBlocking),
                 IntakeRequests = parse.GetValue(intakeRequests),
             };
             return await ExecuteAsync(settings, jsonPath, svgPath, Console.Out, Console.Error, cancellationToken);
@@ -148,21 +153,28 @@ internal static class BenchCommand
     {
         var f = CultureInfo.InvariantCulture;
         output.WriteLine($"checkout-agent bench: {report.Purchases} purchases per concurrency at the demo shop (single-page), Link sandbox approving at once");
-        output.WriteLine($"machine: {report.Machine.Cores} cores, {report.Machine.Cpu ?? "unknown CPU"}, Chromium {report.Machine.Chromium}, load {report.Machine.LoadAverageBefore} -> {report.Machine.LoadAverageAfter}");
+        output.WriteLine($"machine: {report.Machine.Cores} cores, {report.Machine.Cpu ?? "unknown CPU"}, Chromium {report.Machine.Chromium} {report.Machine.ChromiumBinary ?? "(binary not recorded)"}, load {report.Machine.LoadAverageBefore} -> {report.Machine.LoadAverageAfter}");
         output.WriteLine($"first purchase (checkout-agent demo, new process): {(report.FirstPurchaseSeconds is { } s ? s.ToString("0.00", f) + " s" : "not measured")}");
         output.WriteLine(string.Create(f, $"baseline (hand-written Playwright, {report.Baseline.Checkouts} checkouts): p50 {report.Baseline.P50Ms:0} ms, p95 {report.Baseline.P95Ms:0} ms"));
         output.WriteLine($"  CPU per checkout {report.Baseline.CpuMsPerPurchase:0} ms ({ByProcess(report.Baseline.CpuMsPerPurchaseByProcess, "ms")})");
-        output.WriteLine($"worker/baseline at concurrency 1: {Stats.Format(report.BaselineRatio, "0.00")}");
+        output.WriteLine($"worker/baseline at concurrency 1: wall {Stats.Format(report.BaselineRatio, "0.00")}, CPU {Stats.Format(report.CpuRatio, "0.00")}");
+        output.WriteLine(string.Create(f,
+            $"machine limit: {Stats.Format(report.LimitPerMinute, "0.0")} checkouts/min ({report.Machine.Cores} cores x 60 s / the baseline's {report.Baseline.CpuMsPerPurchase / 1000:0.00} CPU-s per checkout)"));
         output.WriteLine();
-        output.WriteLine("concurrency  purchases/min  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  CPU ms/purchase  cores busy  succeeded");
+        output.WriteLine("concurrency  purchases/min  of limit  p50 ms  p95 ms  peak MB (PSS)  MB per checkout  CPU ms/purchase  cores busy  trips/step  succeeded");
         foreach (var run in report.Runs)
         {
             output.WriteLine(string.Create(f,
-                $"{run.Concurrency,11}  {run.PurchasesPerMinute,13:0}  {run.P50Ms,6:0}  {run.P95Ms,6:0}  {run.PeakMemoryMb,13:0}  {run.MemoryPerCheckoutMb,15:0}  {run.CpuMsPerPurchase,15:0}  {run.CpuCoresBusy,10:0.00}  {run.Succeeded}/{run.Purchases}"));
+                $"{run.Concurrency,11}  {run.PurchasesPerMinute,13:0}  {Stats.Format(run.LimitFraction, "0.00"),8}  {run.P50Ms,6:0}  {run.P95Ms,6:0}  {run.PeakMemoryMb,13:0}  {run.MemoryPerCheckoutMb,15:0}  {run.CpuMsPerPurchase,15:0}  {run.CpuCoresBusy,10:0.00}  {Stats.Format(run.RoundTripsPerStep, "0.00"),10}  {run.Succeeded}/{run.Purchases}"));
         }
         foreach (var run in report.Runs)
         {
             output.WriteLine($"  concurrency {run.Concurrency}: CPU per purchase {ByProcess(run.CpuMsPerPurchaseByProcess, "ms")}; peak memory {ByProcess(run.PeakMemoryByProcessMb, "MB")}");
+        }
+        if (report.Blocking is { } blocked && report.Runs.FirstOrDefault(r => r.Concurrency == 1) is { } one)
+        {
+            output.WriteLine(string.Create(f,
+                $"  with block: [images, fonts, media] at concurrency 1: p50 {blocked.P50Ms:0} ms (without {one.P50Ms:0}), CPU per purchase {blocked.CpuMsPerPurchase:0} ms (without {one.CpuMsPerPurchase:0}): {ByProcess(blocked.CpuMsPerPurchaseByProcess, "ms")}"));
         }
         output.WriteLine();
         output.WriteLine("median per phase, ms:");

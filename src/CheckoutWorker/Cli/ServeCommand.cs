@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -51,6 +52,8 @@ internal static class ServeCommand
             var addresses = string.Join(", ", app.Urls);
             Console.Out.WriteLine($"checkout-agent serving on {addresses} (OpenAPI at {app.Urls.First().TrimEnd('/')}/openapi/v1.json)");
             Console.Out.WriteLine($"data: {worker.DataDirectoryFullPath}");
+            var browser = app.Services.GetRequiredService<IOptions<BrowserOptions>>().Value;
+            Console.Out.WriteLine($"browser: {ChromiumLocator.DescribeChoice(browser.ExecutablePath, browser.Headless)}");
             Console.Out.WriteLine(link.Transport == "cli"
                 ? $"Link: link-cli ({app.Services.GetRequiredService<IConfiguration>()["Link:Cli:ExecutablePath"] ?? "link-cli"})"
                 : "Link: the in-process sandbox, which approves at once and moves no money (set Link__Transport=cli for real Link)");

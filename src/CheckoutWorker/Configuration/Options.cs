@@ -57,7 +57,9 @@ public sealed class BrowserOptions
 {
     public const string SectionName = "Browser";
 
-    /// <value>Empty: the first of /usr/bin/chromium, chromium-browser, google-chrome found on PATH.</value>
+    /// <value>Empty: for headless runs Debian's /usr/bin/chromium-headless-shell when installed (about half the CPU of the
+    /// full browser), otherwise, and for headed runs, the first of /usr/bin/chromium, chromium-browser, google-chrome found
+    /// on PATH. Set it to /usr/bin/chromium to force the full browser.</value>
     public string? ExecutablePath { get; set; }
 
     /// <value>Start Chromium when the worker starts instead of at the first checkout, so the first purchase does not

@@ -5,12 +5,14 @@ using CheckoutAgent.Link.Cards;
 using CheckoutAgent.Link.Emulator;
 using CheckoutAgent.Link.Sandbox;
 using CheckoutAgent.Worker.Accounts;
+using CheckoutAgent.Worker.Browser;
 using CheckoutAgent.Worker.Configuration;
 using CheckoutAgent.Worker.Hosting;
 using CheckoutAgent.Worker.Purchases;
 using CheckoutAgent.Worker.Recipes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Serilog.Events;
 
 namespace CheckoutAgent.Worker.Demo;
@@ -171,6 +173,8 @@ public static class DemoRunner
         hostSettings.Configuration.TryAdd("Browser:StartEarly", "true");
         using var host = WorkerHost.Build(hostSettings);
         await host.StartAsync(cancellationToken);
+        var browser = host.Services.GetRequiredService<IOptions<BrowserOptions>>().Value;
+        progress.WriteLine($"Browser: {ChromiumLocator.DescribeChoice(browser.ExecutablePath, browser.Headless)}");
 
         if (settings.Variant == DemoVariant.Account)
         {

@@ -87,6 +87,44 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
     /// <summary>The origins a run may type account values into: the recipe's <c>account_origins</c>, resolved.</summary>
     public IReadOnlySet<string> AllowedAccountOrigins(Recipe recipe, string merchantUrl) => Resolve(recipe.AccountOrigins, merchantUrl);
 
+    /// <summary>
+    /// The card origins other than the merchant's own: the card fields' iframes (https://js.stripe.com). Nothing they
+    /// load, and nothing loaded from them, is ever blocked: a card field that does not render cannot be typed into.
+    /// </summary>
+    private HashSet<string> CardFrameOrigins(Recipe recipe, string merchantUrl)
+    {
+        var merchantOrigin = new Uri(merchantUrl).GetLeftPart(UriPartial.Authority);
+        var origins = Resolve(recipe.CardOrigins, merchantUrl);
+        origins.Remove(merchantOrigin);
+        return origins;
+    }
+
+    /// <summary>Aborts a request the recipe's <c>block:</c> list names, unless a card frame needs it; lets every other one go on.</summary>
+    internal static Task BlockOrContinueAsync(IRoute route, ResourceBlock block, IReadOnlySet<string> cardFrameOrigins)
+    {
+        var request = route.Request;
+        if (Uri.TryCreate(request.Url, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            && !cardFrameOrigins.Contains(url.GetLeftPart(UriPartial.Authority))
+            && !FromCardFrame(request, cardFrameOrigins)
+            && block.Blocks(request.ResourceType, url.Host))
+        {
+            return route.AbortAsync("blockedbyclient");
+        }
+        return route.FallbackAsync();
+
+        static bool FromCardFrame(IRequest request, IReadOnlySet<string> cardFrameOrigins)
+        {
+            try
+            {
+                return cardFrameOrigins.Contains(OriginOf(request.Frame.Url));
+            }
+            catch (PlaywrightException)
+            {
+                return false; // a service worker's request has no frame (service workers are blocked anyway)
+            }
+        }
+    }
+
     private HashSet<string> Resolve(IEnumerable<string> origins, string merchantUrl)
     {
         var merchantOrigin = new Uri(merchantUrl).GetLeftPart(UriPartial.Authority);
@@ -98,7 +136,17 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
     public async Task<RecipeRunResult> RunAsync(IBrowserContext context, RecipeRun run,
         Func<CancellationToken, Task> beforeSubmit, Func<StepReport, Task> onStep, CancellationToken cancellationToken)
     {
+        // Browser calls up to the final click, for the round trips per step that `bench` reports.
+        var trips = new RoundTrips();
+        if (run.Recipe.Block.Any)
+        {
+            trips.Add();
+            var cardFrameOrigins = CardFrameOrigins(run.Recipe, run.MerchantUrl);
+            await context.RouteAsync("**/*", route => BlockOrContinueAsync(route, run.Recipe.Block, cardFrameOrigins));
+        }
         var page = await context.NewPageAsync();
+        trips.Add();
+        var stepsBeforeClick = 0;
         var timings = new List<Timing>();
         var submitted = false;
         var secretOnPage = false;
@@ -106,11 +154,22 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         var cardOrigins = AllowedCardOrigins(run.Recipe, run.MerchantUrl);
         var accountOrigins = AllowedAccountOrigins(run.Recipe, run.MerchantUrl);
         var signals = run.Recipe.Outcomes.Where(o => o.Code != OutcomeCodes.Succeeded).ToList();
+        // Signals in the page itself are looked for together, in one call, with the step's own element (see ProbeAsync);
+        // each one inside an iframe needs a call of its own.
+        var framedSignals = signals.Where(o => !InMainFrame(o.When)).ToList();
+        var anyPageSignal = signals.Where(o => InMainFrame(o.When)).Select(o => FirstIfVisible(Locate(page, o.When)))
+            .Aggregate((ILocator?)null, (all, one) => all is null ? one : all.Or(one));
         var stepCount = run.Recipe.StepCount;
+        // The timeline's step writes, one after another in step order, off the steps' path: each step goes on while the
+        // write before it waits on the disk. All of them are committed before `submitting` is, and before the run returns.
+        var reports = Task.CompletedTask;
+        // A step whose look for signals afterwards was left to the next step's probe (it looks anyway, in the same call).
+        RecipeStep? signalsUnchecked = null;
         foreach (var popUp in run.Recipe.Dismiss)
         {
             // Playwright runs the handler before any action it performs whenever the pop-up shows, and waits for it to
             // go: a cookie wall on some visits only, a newsletter modal half-way through the form.
+            trips.Add();
             await page.AddLocatorHandlerAsync(Locate(page, popUp), async found =>
             {
                 try
@@ -127,7 +186,22 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         RecipeRunResult Finish(string code, string? message, string? orderNumber = null, string? chargedTotal = null) =>
             new(code, submitted, message, orderNumber, chargedTotal, timings, null, failedStep);
 
-        var result = await RunStepsAsync(run.Recipe.Steps, null) ?? await AwaitOutcomeAsync();
+        RecipeRunResult result;
+        try
+        {
+            result = await RunStepsAsync(run.Recipe.Steps, null) ?? await AwaitOutcomeAsync();
+        }
+        catch
+        {
+            // Whatever ended the run, no step write may land after the outcome the caller is about to record.
+            await reports.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+        await reports;
+        if (stepsBeforeClick > 0)
+        {
+            RecipeMetrics.Record(trips.Count, stepsBeforeClick);
+        }
         if (result.Code is not (OutcomeCodes.Succeeded or OutcomeCodes.ReadyToSubmit))
         {
             result = result with { PageState = await DescribePageAsync(page) };
@@ -149,6 +223,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 // Between steps: a shutdown or cancel stops here, before the next step, never inside one.
                 cancellationToken.ThrowIfCancellationRequested();
                 var timeout = step.Timeout ?? (step.Optional ? OptionalStepTimeout : step is IfStep ? IfTimeout : _options.StepTimeout);
+                if (!submitted)
+                {
+                    stepsBeforeClick++;
+                }
                 var clock = Stopwatch.StartNew();
                 StepEnd end;
                 try
@@ -178,16 +256,26 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 {
                     return ended;
                 }
+                signalsUnchecked = null;
                 clock.Stop();
                 if (!end.Skipped)
                 {
                     timings.Add(new Timing($"step {step.Number} {step.Kind}", clock.ElapsedMilliseconds));
                 }
-                // The timeline write and the look for signals overlap: one waits on the disk, the other on the browser.
-                var reported = onStep(new StepReport(step, stepCount, clock.ElapsedMilliseconds, end.Note));
-                var shown = submitted ? null : await FindSignalAsync();
-                await reported;
-                if (shown is not null)
+                // The timeline write goes on behind the steps (see `reports`); after the final click it is awaited at once.
+                reports = ReportAfterAsync(reports, new StepReport(step, stepCount, clock.ElapsedMilliseconds, end.Note));
+                if (submitted)
+                {
+                    await reports;
+                }
+                // Signals the step brought up: looked for now, or, when the step that runs next begins by probing for its
+                // element, in that same call (nothing acts on the page in between).
+                var upcoming = end.Branch is { Count: > 0 } chosenFirst ? chosenFirst[0] : next;
+                if (!submitted && Probes(upcoming))
+                {
+                    signalsUnchecked = step;
+                }
+                else if (!submitted && await FindSignalAsync() is { } shown)
                 {
                     return SignalSeen(shown, step);
                 }
@@ -211,10 +299,12 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
             var clock = Stopwatch.StartNew();
             while (true)
             {
+                trips.Add();
                 if (await IsVisibleAsync(condition))
                 {
                     return new StepEnd(null, $"{branch.Visible} showed: ran its {branch.Then.Count} step(s)", Branch: branch.Then);
                 }
+                trips.Add(otherwise is null ? 0 : 1);
                 if (otherwise is not null && await IsVisibleAsync(otherwise))
                 {
                     return new StepEnd(null, $"{branch.Visible} did not show (the next step's element did): skipped its {branch.Then.Count} step(s)", Branch: branch.Else);
@@ -227,6 +317,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 {
                     return new StepEnd(null, $"{branch.Visible} did not show within {Seconds(timeout)}: skipped its {branch.Then.Count} step(s)", Branch: branch.Else);
                 }
+                trips.Add();
                 await WaitBrieflyAsync(otherwise is null ? condition : condition.Or(otherwise), PollInterval);
             }
         }
@@ -237,17 +328,22 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
             switch (step)
             {
                 case NavigateStep navigate:
+                    trips.Add();
                     await page.GotoAsync(navigate.Url.Expand(run.Values), new PageGotoOptions { Timeout = ms });
                     return StepEnd.Next;
                 case ClickStep click:
-                    return await OnTargetAsync(step, click.Target, timeout,
-                        target => target.ClickAsync(new LocatorClickOptions { Timeout = ms }));
+                    return await OnTargetAsync(step, click.Target, timeout, target =>
+                    {
+                        trips.Add();
+                        return target.ClickAsync(new LocatorClickOptions { Timeout = ms });
+                    });
                 case FillStep { TypesSecret: true } fill:
                     return await OnTargetWithEndAsync(step, fill.Target, timeout, target => TypeSecretAsync(step, fill, target, ms));
                 case FillStep fill:
                     return await OnTargetAsync(step, fill.Target, timeout, async target =>
                     {
                         var value = fill.Value.Expand(run.Values);
+                        trips.Add(fill.Keys ? 3 : 1);
                         if (fill.Keys)
                         {
                             await ClearAsync(target, ms);
@@ -261,18 +357,27 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 case SelectStep { Value.CardField: { } field } select:
                     return await OnTargetWithEndAsync(step, select.Target, timeout, target => SelectCardOptionAsync(step, select, field, target, ms));
                 case SelectStep select:
-                    return await OnTargetAsync(step, select.Target, timeout,
-                        target => target.SelectOptionAsync(select.Value.Expand(run.Values), new LocatorSelectOptionOptions { Timeout = ms }));
+                    return await OnTargetAsync(step, select.Target, timeout, target =>
+                    {
+                        trips.Add();
+                        return target.SelectOptionAsync(select.Value.Expand(run.Values), new LocatorSelectOptionOptions { Timeout = ms });
+                    });
                 case CheckStep check:
-                    return await OnTargetAsync(step, check.Target, timeout,
-                        target => target.SetCheckedAsync(check.Checked, new LocatorSetCheckedOptions { Timeout = ms }));
+                    return await OnTargetAsync(step, check.Target, timeout, target =>
+                    {
+                        trips.Add();
+                        return target.SetCheckedAsync(check.Checked, new LocatorSetCheckedOptions { Timeout = ms });
+                    });
                 case WaitForStep { Url: { } url }:
+                    trips.Add();
                     await page.WaitForURLAsync(url, new PageWaitForURLOptions { Timeout = ms });
                     return StepEnd.Next;
                 case WaitForStep { NetworkIdle: true }:
+                    trips.Add();
                     await page.WaitForLoadStateAsync(LoadState.NetworkIdle, new PageWaitForLoadStateOptions { Timeout = ms });
                     return StepEnd.Next;
                 case WaitForStep { Hidden: true } wait:
+                    trips.Add();
                     await Locate(page, wait.Target!).WaitForAsync(new LocatorWaitForOptions { Timeout = ms, State = WaitForSelectorState.Hidden });
                     return StepEnd.Next;
                 case WaitForStep wait:
@@ -289,8 +394,12 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                             return new StepEnd(Finish(OutcomeCodes.ReadyToSubmit,
                                 $"dry run: stopped at step {step.Number} ({submit.Target}), which is ready; nothing was submitted"));
                         }
+                        // Every step's timeline write is committed before `submitting` is; `submitting` before the click.
+                        await reports;
                         await beforeSubmit(cancellationToken);
                         submitted = true;
+                        trips.Add();
+                        trips.Stop();
                         try
                         {
                             await button.ClickAsync(new LocatorClickOptions { Timeout = ms });
@@ -308,106 +417,110 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         }
 
         // Pins the element, checks the origin of the frame it lives in as the browser reports it (the value goes to
-        // that very element or nowhere), types the card or account value, and reads it back.
+        // that very element or nowhere), types the card or account value, and reads it back. The pinned element is not
+        // released one by one: it lives as long as the run's context, which closes right after the run (a call saved).
         async Task<StepEnd> TypeSecretAsync(RecipeStep step, FillStep fill, ILocator target, float ms)
         {
+            trips.Add();
             var handle = await target.ElementHandleAsync(new LocatorElementHandleOptions { Timeout = ms });
-            try
+            var isCard = fill.Value.CardField is not null;
+            if (await OriginRefusalAsync(step, fill.Target, handle, isCard) is { } refused)
             {
-                var isCard = fill.Value.CardField is not null;
-                if (await OriginRefusalAsync(step, fill.Target, handle, isCard) is { } refused)
-                {
-                    return refused;
-                }
-                string value;
-                if (fill.Value.CardField is { } cardField)
-                {
-                    value = run.Card.Reveal(cardField);
-                }
-                else if (run.Account is not { } account)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(OutcomeCodes.LoginRequired,
-                        $"step {step.Number} ({fill.Target}) needs the owner's account at this shop and none was given; nothing was typed"));
-                }
-                else
-                {
-                    value = fill.Value.AccountField == AccountField.Totp
-                        ? await account.CodeAsync(_time, cancellationToken)
-                        : account.Reveal(fill.Value.AccountField!.Value);
-                }
-                secretOnPage = true;
-                if (fill.Keys)
-                {
-                    await handle.PressAsync("Control+A", new ElementHandlePressOptions { Timeout = ms });
-                    await handle.PressAsync("Backspace", new ElementHandlePressOptions { Timeout = ms });
-                    // The pinned, origin-checked element types key by key. ElementHandle has no PressSequentiallyAsync, and a
-                    // locator could resolve to another element between the origin check and the typing.
+                return refused;
+            }
+            string value;
+            if (fill.Value.CardField is { } cardField)
+            {
+                value = run.Card.Reveal(cardField);
+            }
+            else if (run.Account is not { } account)
+            {
+                failedStep = step;
+                return new StepEnd(Finish(OutcomeCodes.LoginRequired,
+                    $"step {step.Number} ({fill.Target}) needs the owner's account at this shop and none was given; nothing was typed"));
+            }
+            else
+            {
+                value = fill.Value.AccountField == AccountField.Totp
+                    ? await account.CodeAsync(_time, cancellationToken)
+                    : account.Reveal(fill.Value.AccountField!.Value);
+            }
+            secretOnPage = true;
+            // Typing and the read-back: two calls (three key-by-key); the read-back is the field's value.
+            trips.Add(fill.Keys ? 4 : 2);
+            if (fill.Keys)
+            {
+                await handle.PressAsync("Control+A", new ElementHandlePressOptions { Timeout = ms });
+                await handle.PressAsync("Backspace", new ElementHandlePressOptions { Timeout = ms });
+                // The pinned, origin-checked element types key by key. ElementHandle has no PressSequentiallyAsync, and a
+                // locator could resolve to another element between the origin check and the typing.
 #pragma warning disable CS0612
-                    await handle.TypeAsync(value, new ElementHandleTypeOptions { Timeout = ms });
+                await handle.TypeAsync(value, new ElementHandleTypeOptions { Timeout = ms });
 #pragma warning restore CS0612
-                }
-                else
-                {
-                    await handle.FillAsync(value, new ElementHandleFillOptions { Timeout = ms });
-                }
-                var kept = fill.Value.CardField is { } typedCard
-                    ? await ReadsBackAsync(handle, run.Card, typedCard)
-                    : (await handle.InputValueAsync()).Length == value.Length;
-                if (!kept)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
-                        $"step {step.Number} ({fill.Target}): the field did not keep what was typed (checked by {(isCard ? "length and last 4" : "length")}); it may be disabled, read-only or replaced"));
-                }
-                return StepEnd.Next;
             }
-            finally
+            else
             {
-                await handle.DisposeAsync();
+                await handle.FillAsync(value, new ElementHandleFillOptions { Timeout = ms });
             }
+            var kept = fill.Value.CardField is { } typedCard
+                ? await ReadsBackAsync(handle, run.Card, typedCard)
+                : (await handle.InputValueAsync()).Length == value.Length;
+            if (!kept)
+            {
+                failedStep = step;
+                return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                    $"step {step.Number} ({fill.Target}): the field did not keep what was typed (checked by {(isCard ? "length and last 4" : "length")}); it may be disabled, read-only or replaced"));
+            }
+            return StepEnd.Next;
         }
 
         // An expiry drop-down: the option that means the card's month or year, matched numerically, then read back.
         async Task<StepEnd> SelectCardOptionAsync(RecipeStep step, SelectStep select, CardField field, ILocator target, float ms)
         {
+            trips.Add(2);
             var handle = await target.ElementHandleAsync(new LocatorElementHandleOptions { Timeout = ms });
-            try
+            if (await OriginRefusalAsync(step, select.Target, handle, isCard: true) is { } refused)
             {
-                if (await OriginRefusalAsync(step, select.Target, handle, isCard: true) is { } refused)
-                {
-                    return refused;
-                }
-                // Options are the page's own data (no card value in them), read as JSON in one round trip.
-                var options = JsonSerializer.Deserialize<SelectOption[]>(await handle.EvaluateAsync<string>(
-                    "el => JSON.stringify(el.options ? Array.from(el.options).map(o => ({ value: o.value, text: o.text })) : [])"), OptionJson) ?? [];
-                var wanted = field == CardField.ExpMonth ? run.Card.ExpMonth : run.Card.ExpYear;
-                var index = ExpiryOptions.Find(options, field, wanted);
-                if (index < 0)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
-                        $"step {step.Number} ({select.Target}): none of its {options.Length} options means the card's expiry {(field == CardField.ExpMonth ? "month" : "year")} (by value or text, numerically); nothing was selected"));
-                }
-                secretOnPage = true;
-                await handle.SelectOptionAsync(new[] { new SelectOptionValue { Index = index } }, new ElementHandleSelectOptionOptions { Timeout = ms });
-                if (await handle.EvaluateAsync<int>("el => el.selectedIndex") != index)
-                {
-                    failedStep = step;
-                    return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
-                        $"step {step.Number} ({select.Target}): the drop-down did not keep the chosen option; it may be disabled or replaced"));
-                }
-                return StepEnd.Next;
+                return refused;
             }
-            finally
+            // Options are the page's own data (no card value in them), read as JSON in one round trip.
+            var options = JsonSerializer.Deserialize<SelectOption[]>(await handle.EvaluateAsync<string>(
+                "el => JSON.stringify(el.options ? Array.from(el.options).map(o => ({ value: o.value, text: o.text })) : [])"), OptionJson) ?? [];
+            var wanted = field == CardField.ExpMonth ? run.Card.ExpMonth : run.Card.ExpYear;
+            var index = ExpiryOptions.Find(options, field, wanted);
+            if (index < 0)
             {
-                await handle.DisposeAsync();
+                failedStep = step;
+                return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                    $"step {step.Number} ({select.Target}): none of its {options.Length} options means the card's expiry {(field == CardField.ExpMonth ? "month" : "year")} (by value or text, numerically); nothing was selected"));
             }
+            secretOnPage = true;
+            trips.Add(2);
+            await handle.SelectOptionAsync(new[] { new SelectOptionValue { Index = index } }, new ElementHandleSelectOptionOptions { Timeout = ms });
+            if (await handle.EvaluateAsync<int>("el => el.selectedIndex") != index)
+            {
+                failedStep = step;
+                return new StepEnd(Finish(FailureCodes.StepFailed(step.Number),
+                    $"step {step.Number} ({select.Target}): the drop-down did not keep the chosen option; it may be disabled or replaced"));
+            }
+            return StepEnd.Next;
         }
 
         async Task<StepEnd?> OriginRefusalAsync(RecipeStep step, LocatorSpec spec, IElementHandle handle, bool isCard)
         {
-            var frame = await handle.OwnerFrameAsync();
+            // An element found from the page without entering an iframe lives in the page's main frame (the handle pins it
+            // there: after a navigation it is gone and typing fails), so its frame needs no call of its own. Elements
+            // inside iframes ask the browser which frame holds them.
+            IFrame? frame;
+            if (InMainFrame(spec))
+            {
+                frame = page.MainFrame;
+            }
+            else
+            {
+                trips.Add();
+                frame = await handle.OwnerFrameAsync();
+            }
             var origin = frame is null ? "(detached element)" : OriginOf(frame.Url);
             if ((isCard ? cardOrigins : accountOrigins).Contains(origin))
             {
@@ -429,6 +542,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
             while (true)
             {
                 var left = timeout - clock.Elapsed;
+                trips.Add();
                 var text = (await target.InnerTextAsync(new LocatorInnerTextOptions { Timeout = (float)Math.Max(left.TotalMilliseconds, 100) })).Trim();
                 shown = CardNumberMasker.Mask(text);
                 if (text != lastText)
@@ -480,38 +594,111 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 return StepEnd.Next;
             });
 
-        // Waits until the step's element is visible, watching for outcome signals meanwhile, then acts on it.
+        // Waits until the step's element is visible, watching for outcome signals meanwhile, then acts on it. Each look is
+        // one probe: the element and the page's signals together (see ProbeAsync).
         async Task<StepEnd> OnTargetWithEndAsync(RecipeStep step, LocatorSpec spec, TimeSpan timeout, Func<ILocator, Task<StepEnd>> action)
         {
             var target = Locate(page, spec);
             var clock = Stopwatch.StartNew();
-            while (!await IsVisibleAsync(target))
+            // A signal seen at the first look was brought up by the step before (whose own look was left to this one).
+            var causedBy = signalsUnchecked ?? step;
+            while (true)
             {
-                if (!submitted && await FindSignalAsync() is { } signal)
+                var (ready, signalShown) = await ProbeAsync(spec, target);
+                if (signalShown && await FindSignalAsync() is { } signal)
                 {
-                    return new StepEnd(SignalSeen(signal, step));
+                    return new StepEnd(SignalSeen(signal, causedBy));
                 }
+                if (ready)
+                {
+                    return await action(target);
+                }
+                causedBy = step;
                 if (clock.Elapsed >= timeout)
                 {
                     throw new TargetMissingException(
                         $"nothing matching {spec} became visible within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s");
                 }
                 // A step runs to its end (bounded by its timeout); cancellation is honoured between steps.
+                trips.Add();
                 await WaitBrieflyAsync(target, PollInterval);
             }
-            return await action(target);
         }
 
+        // Is the step's element visible, and is any outcome signal? Before the final click, when the element and every
+        // signal are in the page itself (no iframe), one call answers both: the page's root is matched when it holds the
+        // element (its first match, visible) and its body when it holds a signal (a signal's first match, visible).
+        // Otherwise the looks go out together and are awaited together. After the click only the element is looked for.
+        async Task<(bool Ready, bool Signal)> ProbeAsync(LocatorSpec spec, ILocator target)
+        {
+            if (submitted || (anyPageSignal is null && framedSignals.Count == 0))
+            {
+                trips.Add();
+                return (await IsVisibleAsync(target), false);
+            }
+            if (InMainFrame(spec) && framedSignals.Count == 0)
+            {
+                trips.Add();
+                var probe = page.Locator(":root").Filter(new LocatorFilterOptions { Has = FirstIfVisible(target) })
+                    .Or(page.Locator("body").Filter(new LocatorFilterOptions { Has = anyPageSignal }));
+                try
+                {
+                    // Runs in the page's own world: no Array methods, which a page's script may have replaced.
+                    var found = await probe.EvaluateAllAsync<string[]>(
+                        "elements => { const names = []; for (let i = 0; i < elements.length; i++) names[i] = elements[i].localName; return names; }");
+                    return (found.Contains("html"), found.Contains("body"));
+                }
+                catch (PlaywrightException)
+                {
+                    return (false, false); // the page is navigating; look again
+                }
+            }
+            var looks = new List<Task<bool>> { IsVisibleAsync(target) };
+            if (anyPageSignal is not null)
+            {
+                looks.Add(IsVisibleAsync(anyPageSignal));
+            }
+            looks.AddRange(framedSignals.Select(o => IsVisibleAsync(Locate(page, o.When))));
+            trips.Add(looks.Count);
+            var seen = await Task.WhenAll(looks);
+            return (seen[0], seen.Skip(1).Any(v => v));
+        }
+
+        // Which signal the page shows, if any: first one look for all of them (the page's together, each iframe's on its
+        // own), then, only when one shows, which one it is, in the recipe's order.
         async Task<RecipeOutcome?> FindSignalAsync()
         {
+            if (signals.Count == 0)
+            {
+                return null;
+            }
+            var looks = framedSignals.Select(o => IsVisibleAsync(Locate(page, o.When))).ToList();
+            if (anyPageSignal is not null)
+            {
+                looks.Add(IsVisibleAsync(anyPageSignal));
+            }
+            trips.Add(looks.Count);
+            if (!(await Task.WhenAll(looks)).Any(v => v))
+            {
+                return null;
+            }
             foreach (var signal in signals)
             {
+                trips.Add();
                 if (await IsVisibleAsync(Locate(page, signal.When)))
                 {
                     return signal;
                 }
             }
             return null;
+        }
+
+        // Queues a step's timeline write after the ones before it (in step order; a failed write fails the ones after it,
+        // and the run at the next await, before the final click at the latest).
+        async Task ReportAfterAsync(Task before, StepReport report)
+        {
+            await before;
+            await onStep(report);
         }
 
         RecipeRunResult SignalSeen(RecipeOutcome signal, RecipeStep step) =>
@@ -599,6 +786,38 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         IfStep s => s.Visible,
         _ => null,
     };
+
+    /// <summary>True when a step begins by probing for its element (and the page's signals with it): see <c>ProbeAsync</c>.</summary>
+    private static bool Probes(RecipeStep? step) => step is not (null or IfStep or WaitForStep { Url: not null } or WaitForStep { NetworkIdle: true })
+        && TargetOf(step) is not null;
+
+    /// <summary>
+    /// True when the spec finds its element in the page itself: no iframe to enter, and no selector chained with
+    /// <c>&gt;&gt;</c> (Playwright's chains can enter an iframe).
+    /// </summary>
+    private static bool InMainFrame(LocatorSpec spec) =>
+        spec.Frames.Count == 0 && spec.Css?.Contains(">>", StringComparison.Ordinal) != true && spec.Shadow?.Contains(">>", StringComparison.Ordinal) != true;
+
+    /// <summary>The locator's first match, when it is visible; nothing otherwise.</summary>
+    private static ILocator FirstIfVisible(ILocator locator) => locator.First.Filter(new LocatorFilterOptions { Visible = true });
+
+    /// <summary>Counts the browser calls of one run until the final click.</summary>
+    private sealed class RoundTrips
+    {
+        private bool _stopped;
+
+        public int Count { get; private set; }
+
+        public void Add(int calls = 1)
+        {
+            if (!_stopped)
+            {
+                Count += calls;
+            }
+        }
+
+        public void Stop() => _stopped = true;
+    }
 
     private static readonly JsonSerializerOptions OptionJson = new(JsonSerializerDefaults.Web);
 
@@ -709,7 +928,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         }
     }
 
-    /// <summary>The locator for a spec: into its iframes (outermost first), then its shadow host, then the element.</summary>
+    /// <summary>
+    /// The locator for a spec: into its iframes (outermost first), then its shadow host, then the element. A spec with
+    /// neither starts from the page itself, so the same locator also works inside a <c>has</c> filter (see <c>ProbeAsync</c>).
+    /// </summary>
     internal static ILocator Locate(IPage page, LocatorSpec spec)
     {
         IFrameLocator? frame = null;
@@ -717,11 +939,11 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         {
             frame = frame is null ? page.FrameLocator(f.Selector) : frame.FrameLocator(f.Selector);
         }
-        var root = frame?.Locator(":root") ?? page.Locator(":root");
+        var root = frame?.Locator(":root");
         if (spec.Shadow is not null)
         {
             // Playwright's CSS pierces open shadow roots: searching inside the host reaches its shadow tree.
-            root = root.Locator(spec.Shadow);
+            root = root is null ? page.Locator(spec.Shadow) : root.Locator(spec.Shadow);
         }
         if (spec.Role is not null)
         {
@@ -729,17 +951,23 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
             {
                 throw new PlaywrightException($"unknown ARIA role '{spec.Role}'");
             }
-            return root.GetByRole(role, new LocatorGetByRoleOptions { Name = spec.Name, Exact = spec.Name is not null });
+            return root?.GetByRole(role, new LocatorGetByRoleOptions { Name = spec.Name, Exact = spec.Name is not null })
+                ?? page.GetByRole(role, new PageGetByRoleOptions { Name = spec.Name, Exact = spec.Name is not null });
         }
         if (spec.Label is not null)
         {
-            return root.GetByLabel(spec.Label, new LocatorGetByLabelOptions { Exact = true });
+            return root?.GetByLabel(spec.Label, new LocatorGetByLabelOptions { Exact = true })
+                ?? page.GetByLabel(spec.Label, new PageGetByLabelOptions { Exact = true });
         }
         if (spec.Text is not null)
         {
-            return root.GetByText(spec.Text);
+            return root?.GetByText(spec.Text) ?? page.GetByText(spec.Text);
         }
-        return spec.TestId is not null ? root.GetByTestId(spec.TestId) : root.Locator(spec.Css!);
+        if (spec.TestId is not null)
+        {
+            return root?.GetByTestId(spec.TestId) ?? page.GetByTestId(spec.TestId);
+        }
+        return root?.Locator(spec.Css!) ?? page.Locator(spec.Css!);
     }
 
     private static string FirstLine(string message)

@@ -100,12 +100,15 @@ public class WorkerConcurrencyTests
     }
 
     private static HashSet<int> ChromiumPids() =>
-        ProcessTree.Descendants(Environment.ProcessId).Where(p => p.Name == "chromium").Select(p => p.Pid).ToHashSet();
+        ProcessTree.Descendants(Environment.ProcessId).Where(p => IsChromium(p.Name)).Select(p => p.Pid).ToHashSet();
+
+    /// <summary>The full browser's processes or the headless shell's (whichever the worker chose).</summary>
+    private static bool IsChromium(string name) => name is "chromium" or "chromium-headless-shell";
 
     /// <summary>The browser processes among <paramref name="pids"/>: those whose parent is not Chromium (renderers, GPU and zygotes are).</summary>
     private static List<int> BrowserRoots(IEnumerable<int> pids)
     {
         var tree = ProcessTree.Descendants(Environment.ProcessId).ToDictionary(p => p.Pid);
-        return pids.Where(pid => tree.TryGetValue(pid, out var p) && !(tree.TryGetValue(p.ParentPid, out var parent) && parent.Name == "chromium")).ToList();
+        return pids.Where(pid => tree.TryGetValue(pid, out var p) && !(tree.TryGetValue(p.ParentPid, out var parent) && IsChromium(parent.Name))).ToList();
     }
 }
