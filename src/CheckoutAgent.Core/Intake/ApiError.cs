@@ -36,4 +36,6 @@ public static class ApiErrorCodes
     public const string UnknownRecipe = "unknown_recipe";
     public const string InvalidQuery = "invalid_query";
     public const string ScheduleNameTaken = "schedule_name_taken";
+    public const string CallbackNotAllowed = "callback_not_allowed";
+    public const string RateLimited = "rate_limited";
 }

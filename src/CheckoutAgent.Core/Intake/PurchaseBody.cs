@@ -21,7 +21,8 @@ public static class PurchaseBody
     public static IReadOnlyList<string> Fields { get; } =
         ["recipe", "merchant_url", "items", "amount", "currency", "context", "buyer", "shipping", "callback_url", "metadata"];
 
-    public static (PurchaseRequest? Request, IReadOnlyList<ApiError> Errors) Parse(JsonElement body, string path = "")
+    /// <param name="callbacks">Where <c>callback_url</c> may point; default <see cref="CallbackRules.Strict"/> (public addresses only).</param>
+    public static (PurchaseRequest? Request, IReadOnlyList<ApiError> Errors) Parse(JsonElement body, string path = "", CallbackRules? callbacks = null)
     {
         var errors = new List<ApiError>();
         if (body.ValueKind != JsonValueKind.Object)
@@ -57,6 +58,14 @@ public static class PurchaseBody
         var buyer = ParseBuyer(fields);
         var shipping = ParseShipping(fields);
         var callbackUrl = fields.Url("callback_url", false, httpsOnlyExceptLoopback: true);
+        if (callbackUrl is not null && (callbacks ?? CallbackRules.Strict).RefusalAtIntake(new Uri(callbackUrl)) is { } refusal)
+        {
+            errors.Add(new ApiError(ApiErrorCodes.CallbackNotAllowed,
+                $"{fields.Path("callback_url")} is refused: {refusal}, and webhooks are never sent into the network the worker runs in; " +
+                "use a public https URL (an owner whose receiver is on-premise can allow it with Webhooks:AllowedTargets or Webhooks:AllowPrivateNetworks)",
+                fields.Path("callback_url")));
+            callbackUrl = null;
+        }
         var metadata = ParseMetadata(fields);
         fields.RejectUnknown();
         if (errors.Count > 0)

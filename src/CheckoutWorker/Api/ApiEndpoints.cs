@@ -26,7 +26,8 @@ public static class ApiEndpoints
             .WithSummary("Queue a purchase (Idempotency-Key required: the same key and body replays the first response, a different body is 409)")
             .WithMetadata(new RequestBodyType(typeof(PurchaseCreateBody)))
             .Produces<PurchaseView>(201).Produces<PurchaseView>(200).Produces<ApiErrorBody>(400).Produces<ApiErrorBody>(401)
-            .Produces<ApiErrorBody>(403).Produces<ApiErrorBody>(409).Produces<ApiErrorBody>(413).Produces<ApiErrorBody>(415).Produces<ApiErrorBody>(422);
+            .Produces<ApiErrorBody>(403).Produces<ApiErrorBody>(409).Produces<ApiErrorBody>(413).Produces<ApiErrorBody>(415).Produces<ApiErrorBody>(422)
+            .Produces<ApiErrorBody>(429);
         v1.MapGet("/purchases", ListPurchasesAsync).RequireScope(Scopes.PurchasesRead)
             .WithName("listPurchases").WithTags("purchases")
             .WithSummary("This agent's purchases, newest first; filters status, recipe, schedule_id, created_after, created_before; paging limit and starting_after")
@@ -44,16 +45,16 @@ public static class ApiEndpoints
         v1.MapGet("/admin/status", async (AgentStore agents, CancellationToken ct) =>
                 ApiResults.Ok(new AdminStatus(await agents.IsPausedAsync(ct)))).RequireScope(Scopes.Admin)
             .WithName("adminStatus").WithTags("admin").Produces<AdminStatus>(200);
-        v1.MapPost("/admin/pause", async (AgentStore agents, CancellationToken ct) =>
+        v1.MapPost("/admin/pause", async (HttpContext http, AgentStore agents, CancellationToken ct) =>
             {
-                await agents.SetPausedAsync(true, ct);
+                await agents.SetPausedAsync(true, ct, $"agent {http.Agent().Name}");
                 return ApiResults.Ok(new AdminStatus(true));
             }).RequireScope(Scopes.Admin)
             .WithName("pausePurchases").WithTags("admin").WithSummary("Global pause: new purchases are refused and queued ones stop before Link is asked")
             .Produces<AdminStatus>(200);
-        v1.MapPost("/admin/resume", async (AgentStore agents, CancellationToken ct) =>
+        v1.MapPost("/admin/resume", async (HttpContext http, AgentStore agents, CancellationToken ct) =>
             {
-                await agents.SetPausedAsync(false, ct);
+                await agents.SetPausedAsync(false, ct, $"agent {http.Agent().Name}");
                 return ApiResults.Ok(new AdminStatus(false));
             }).RequireScope(Scopes.Admin)
             .WithName("resumePurchases").WithTags("admin").Produces<AdminStatus>(200);
@@ -80,6 +81,10 @@ public static class ApiEndpoints
             var result = await purchases.SubmitAsync(http.Agent(), key, body!.RootElement, null, cancellationToken);
             if (result.Errors.Count > 0)
             {
+                if (result.RetryAfter is { } retryAfter)
+                {
+                    http.Response.Headers.RetryAfter = ((long)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                }
                 return ApiResults.Errors(result.StatusCode, result.Errors);
             }
             if (result.Replayed)

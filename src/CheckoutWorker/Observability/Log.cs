@@ -93,4 +93,8 @@ internal static partial class Log
 
     [LoggerMessage(72, LogLevel.Warning, "The shop's session could not be kept ({ExceptionType}); the next purchase signs in again")]
     public static partial void AccountSessionNotKept(ILogger logger, string exceptionType);
+
+    // 90-99: hardening (issue 20): rate limits.
+    [LoggerMessage(90, LogLevel.Information, "Agent {Agent} reached its {Limit} purchases per hour; creation refused with 429")]
+    public static partial void PurchaseRateLimited(ILogger logger, string agent, int limit);
 }

@@ -21,7 +21,7 @@ public sealed class ScheduleService(
 {
     public async Task<ScheduleCreateResult> CreateAsync(Agent agent, JsonElement body, CancellationToken cancellationToken)
     {
-        var (draft, errors) = ScheduleBody.Parse(body, time.GetUtcNow());
+        var (draft, errors) = ScheduleBody.Parse(body, time.GetUtcNow(), purchases.Callbacks);
         if (draft is null)
         {
             return new ScheduleCreateResult(422, null, errors);
