@@ -46,7 +46,7 @@ public sealed record CallbackRules
                 }
                 else
                 {
-                    errors.Add($"'{entry}' is not a CIDR such as 10.20.0.0/16 or fd00::/8 (the address must have no bits set past the prefix)");
+                    errors.Add($"'{entry}' is not a CIDR such as 10.20.0.0/16 or fd00::/8");
                 }
             }
             else if (IPAddress.TryParse(entry.Trim('[', ']'), out var address))

@@ -135,7 +135,9 @@ internal sealed class JsonFields
         {
             if (!_known.Contains(property.Name))
             {
-                Fail(Path(property.Name), $"{Path(property.Name)} is not a known field; known fields here: {string.Join(", ", _known.Order(StringComparer.Ordinal))}",
+                // The name is the caller's input: shortened and card-masked like any echoed value.
+                var path = Path(Quote(property.Name));
+                Fail(path, $"{path} is not a known field; known fields here: {string.Join(", ", _known.Order(StringComparer.Ordinal))}",
                     ApiErrorCodes.UnknownField);
             }
         }

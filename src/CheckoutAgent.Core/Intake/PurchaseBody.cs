@@ -215,7 +215,7 @@ public static class PurchaseBody
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in value.EnumerateObject())
         {
-            var path = $"{fields.Path("metadata")}.{property.Name}";
+            var path = $"{fields.Path("metadata")}.{JsonFields.Quote(property.Name)}";
             if (property.Name.Length is 0 or > SpendRequestValidator.MaxMetadataKeyLength)
             {
                 fields.Fail(path, $"metadata keys must be 1 to {SpendRequestValidator.MaxMetadataKeyLength} characters");
