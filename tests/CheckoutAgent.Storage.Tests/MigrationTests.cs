@@ -15,12 +15,12 @@ public class MigrationTests : StorageTest
 
         var report = await database.InitializeAsync(CancellationToken.None);
 
-        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
+        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 1, 2, 3, 4, 5, 6, 7 }));
         Assert.That(report.Adopted, Is.Empty, "a fresh database is not a legacy one");
-        Assert.That(await database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest).And.EqualTo(5));
+        Assert.That(await database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest).And.EqualTo(7));
         var versions = await VersionsAsync(database);
         Assert.That(versions.Select(v => v.How), Is.All.EqualTo("applied"));
-        Assert.That(versions.Select(v => v.Name), Is.EqualTo(new[] { "core_tables", "purchase_owner_and_amount", "webhook_lease_owner", "purchase_indexes", "merchant_accounts" }));
+        Assert.That(versions.Select(v => v.Name), Is.EqualTo(new[] { "core_tables", "purchase_owner_and_amount", "webhook_lease_owner", "purchase_indexes", "merchant_accounts", "agent_rotation", "agent_audit" }));
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
             foreach (var table in Tables)
@@ -63,11 +63,11 @@ public class MigrationTests : StorageTest
             return database.Initialize();
         })));
 
-        Assert.That(reports.SelectMany(r => r.Applied).Select(m => m.Version).Order(), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }),
+        Assert.That(reports.SelectMany(r => r.Applied).Select(m => m.Version).Order(), Is.EqualTo(new[] { 1, 2, 3, 4, 5, 6, 7 }),
             "every migration applied by exactly one of them");
         Assert.That(reports.Count(r => r.Applied.Count > 0), Is.EqualTo(1), "one of them did all the work, in one transaction");
-        Assert.That(reports.Select(r => r.Version), Is.All.EqualTo(5));
-        Assert.That((await VersionsAsync(new CheckoutDatabase(DatabasePath))).Select(v => v.Version), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
+        Assert.That(reports.Select(r => r.Version), Is.All.EqualTo(7));
+        Assert.That((await VersionsAsync(new CheckoutDatabase(DatabasePath))).Select(v => v.Version), Is.EqualTo(new long[] { 1, 2, 3, 4, 5, 6, 7 }));
     }
 
     [Test]
@@ -123,12 +123,12 @@ public class MigrationTests : StorageTest
 
         var error = Assert.ThrowsAsync<DatabaseSchemaException>(() => new CheckoutDatabase(DatabasePath).InitializeAsync(CancellationToken.None));
 
-        Assert.That(error!.Message, Does.Contain(DatabasePath).And.Contain("version 9").And.Contain("up to 5"));
+        Assert.That(error!.Message, Does.Contain(DatabasePath).And.Contain("version 9").And.Contain("up to 7"));
         Assert.That(error.DatabaseVersion, Is.EqualTo(9));
-        Assert.That(error.LatestKnown, Is.EqualTo(5));
+        Assert.That(error.LatestKnown, Is.EqualTo(7));
         Assert.That(error.Database, Is.EqualTo(DatabasePath));
         Assert.That(error.ToString(), Does.Not.Contain("   at ").And.Not.Contain("MigrationRunner"), "printed without a stack trace");
-        Assert.That((await VersionsAsync(database)).Select(v => v.Version), Is.EqualTo(new long[] { 1, 2, 3, 4, 5, 9 }), "nothing changed");
+        Assert.That((await VersionsAsync(database)).Select(v => v.Version), Is.EqualTo(new long[] { 1, 2, 3, 4, 5, 6, 7, 9 }), "nothing changed");
     }
 
     [Test]
@@ -154,12 +154,12 @@ public class MigrationTests : StorageTest
         var report = await database.InitializeAsync(CancellationToken.None);
 
         Assert.That(report.Adopted.Select(m => m.Version), Is.EqualTo(new[] { 1, 2, 3, 4 }));
-        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 5 }));
+        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 5, 6, 7 }));
         Assert.That(await ScalarAsync(database, "SELECT COUNT(*) FROM pragma_table_info('purchases') WHERE name IN ('agent_id', 'schedule_id', 'amount', 'currency', 'merchant_host')"),
             Is.EqualTo(5));
         Assert.That(await ScalarAsync(database, "SELECT COUNT(*) FROM pragma_table_info('webhook_deliveries') WHERE name = 'lease_owner'"), Is.EqualTo(1));
         Assert.That(await ScalarAsync(database, "SELECT status FROM purchases WHERE id = 'pur_old'"), Is.EqualTo("succeeded"));
-        Assert.That((await VersionsAsync(database)).Select(v => v.How), Is.EqualTo(new[] { "baseline", "baseline", "baseline", "baseline", "applied" }));
+        Assert.That((await VersionsAsync(database)).Select(v => v.How), Is.EqualTo(new[] { "baseline", "baseline", "baseline", "baseline", "applied", "applied", "applied" }));
     }
 
     private sealed class CountingMigration(int version, string name, ConcurrentBag<int> runs, string sql, TimeSpan delay = default)
