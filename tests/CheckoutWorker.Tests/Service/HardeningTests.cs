@@ -124,7 +124,8 @@ public sealed class HardeningTests
         Assert.That(error.GetProperty("message").GetString(), Does.Contain("at most 2 purchases an hour"));
 
         using var retry = await CreateAsync(client, service.PurchaseBody(), "key-0");
-        Assert.That((int)retry.StatusCode, Is.EqualTo(200), "a retry of a key already used replays, whatever the limit");
+        Assert.That((int)retry.StatusCode, Is.EqualTo(201), "a retry of a key already used replays, whatever the limit");
+        Assert.That(retry.Headers.GetValues("Idempotent-Replayed"), Is.EqualTo(new[] { "true" }));
         var list = await client.GetFromJsonAsync<JsonElement>("/v1/purchases");
         Assert.That(list.GetProperty("data").GetArrayLength(), Is.EqualTo(2), "the refused create stored nothing");
 
@@ -195,18 +196,30 @@ public sealed class HardeningTests
                 }
             }
         });
-        await Task.Delay(200);
-        var fresh = await service.Agents.RotateTokenAsync("rotating", TimeSpan.FromSeconds(2), CancellationToken.None);
-        await Task.Delay(300);
+        async Task UntilSentAsync(int count) =>
+            await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref sent)), n => n >= count || loop.IsCompleted,
+                TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10), n => $"only {n} requests sent");
+        await UntilSentAsync(5);
+        // A grace long enough for a slow machine's requests, short enough to watch it end.
+        var fresh = await service.Agents.RotateTokenAsync("rotating", TimeSpan.FromSeconds(5), CancellationToken.None);
+        var rotatedAt = DateTime.UtcNow;
+        await UntilSentAsync(Volatile.Read(ref sent) + 5);
         Volatile.Write(ref token, fresh!);
-        await Task.Delay(300);
+        await UntilSentAsync(Volatile.Read(ref sent) + 5);
         await stop.CancelAsync();
         await loop;
         Assert.That(failures, Is.Empty, $"{sent} requests across the rotation");
         Assert.That(sent, Is.GreaterThan(10));
 
-        Assert.That((await oldClient.GetAsync("/v1/purchases")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "still in its grace");
-        await Task.Delay(2000);
+        if (DateTime.UtcNow - rotatedAt < TimeSpan.FromSeconds(4))
+        {
+            Assert.That((await oldClient.GetAsync("/v1/purchases")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "still in its grace");
+        }
+        var left = rotatedAt + TimeSpan.FromSeconds(5.2) - DateTime.UtcNow;
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left);
+        }
         Assert.That((await oldClient.GetAsync("/v1/purchases")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the grace is over");
         Assert.That((await service.Client(fresh).GetAsync("/v1/purchases")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
