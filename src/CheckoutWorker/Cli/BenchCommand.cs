@@ -62,6 +62,7 @@ internal static class BenchCommand
         {
             purchases, concurrency, output, svg, noFirst, from, intakeRequests,
             BenchIntakeCommand.Create(),
+            BenchLoadCommand.Create(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
