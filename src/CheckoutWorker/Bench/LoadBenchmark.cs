@@ -131,8 +131,8 @@ public static class LoadBenchmark
             var tokens = new List<(string Id, string Token)>();
             for (var i = 0; i < settings.Agents + 1; i++)
             {
-                var created = await agents.AddAsync($"load-{i:000}", [Scopes.PurchasesWrite, Scopes.PurchasesRead], AgentPolicy.Unlimited, cancellationToken);
-                tokens.Add((created.Agent.Id, created.Token));
+                var added = await agents.AddAsync($"load-{i:000}", [Scopes.PurchasesWrite, Scopes.PurchasesRead], AgentPolicy.Unlimited, cancellationToken);
+                tokens.Add((added.Agent.Id, added.Token));
             }
             var (shopperId, shopperToken) = tokens[^1];
             progress.WriteLine($"load: service on {baseAddress}, demo shop on {shop.BaseUrl}, {settings.Agents} agents for {settings.Duration.TotalSeconds:0} s");
@@ -345,7 +345,9 @@ public static class LoadBenchmark
 
         public void CanceledOne() => Interlocked.Increment(ref _canceled);
 
-        public IReadOnlyList<LoadCallStats> Stats() => ["create", "retry", "get", "list", "cancel"]
+        private static readonly string[] Calls = ["create", "retry", "get", "list", "cancel"];
+
+        public List<LoadCallStats> Stats() => Calls
             .Where(_latencies.ContainsKey)
             .Select(call =>
             {
