@@ -34,7 +34,7 @@ public static class PurchaseBody
         var recipe = fields.String("recipe", true, 1, 64, "a recipe name such as demo-shop (a file recipes/NAME.yaml)");
         if (recipe is not null && !recipe.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.') || recipe?.StartsWith('.') == true)
         {
-            fields.Fail(fields.Path("recipe"), $"{fields.Path("recipe")} must be a recipe name of lower-case letters, digits, '-', '_' or '.'; got '{recipe}'");
+            fields.Fail(fields.Path("recipe"), $"{fields.Path("recipe")} must be a recipe name of lower-case letters, digits, '-', '_' or '.'; got '{JsonFields.Quote(recipe)}'");
             recipe = null;
         }
         var merchantUrl = fields.Url("merchant_url", false);
@@ -42,7 +42,7 @@ public static class PurchaseBody
         var currency = fields.String("currency", false, 3, 3, "a 3-letter ISO currency code such as usd")?.ToLowerInvariant() ?? "usd";
         if (!currency.All(char.IsAsciiLetter))
         {
-            fields.Fail(fields.Path("currency"), $"{fields.Path("currency")} must be a 3-letter ISO currency code such as usd; got '{currency}'");
+            fields.Fail(fields.Path("currency"), $"{fields.Path("currency")} must be a 3-letter ISO currency code such as usd; got '{JsonFields.Quote(currency)}'");
         }
         var context = fields.String("context", true, SpendRequestValidator.MinContextLength, MaxContextLength,
             $"{SpendRequestValidator.MinContextLength} to {MaxContextLength} characters the person reads in Link before approving: what is bought, from whom and why");
@@ -197,7 +197,7 @@ public static class PurchaseBody
         var country = address.String("country", true, 2, 2, "a 2-letter country code such as US");
         if (country is not null && !country.All(char.IsAsciiLetter))
         {
-            address.Fail(address.Path("country"), $"{address.Path("country")} must be a 2-letter country code such as US; got '{country}'");
+            address.Fail(address.Path("country"), $"{address.Path("country")} must be a 2-letter country code such as US; got '{JsonFields.Quote(country)}'");
             country = null;
         }
         address.RejectUnknown();

@@ -96,7 +96,7 @@ public sealed class PurchaseService : IDisposable
                 return new SubmitResult(result.StatusCode, result.PurchaseId, result.ResponseJson, [], Replayed: true);
             case IntakeDisposition.KeyReused:
                 return new SubmitResult(409, result.PurchaseId, null, [new ApiError(ApiErrorCodes.IdempotencyKeyReused,
-                    $"Idempotency-Key '{idempotencyKey}' was already used for purchase {result.PurchaseId} with a different body; " +
+                    $"Idempotency-Key '{InputEcho.Quote(idempotencyKey)}' was already used for purchase {result.PurchaseId} with a different body; " +
                     "retry with the same body to get that purchase, or use a new key for a new purchase", "Idempotency-Key")]);
         }
         if (!result.Decision!.Allowed)

@@ -204,7 +204,8 @@ public sealed class ApiFuzzTests
                 }
                 else
                 {
-                    Assert.That(status, Is.EqualTo(401), body);
+                    // 401 from the API, or Kestrel's own empty 400 for a header it cannot parse.
+                    Assert.That(status == 401 || (status == 400 && body.Length == 0), Is.True, $"{status}: {body}");
                     Assert.That(body, Does.Not.Contain(_token));
                 }
             }
