@@ -65,6 +65,8 @@ public sealed record LoadBenchResult(
     [property: JsonPropertyName("managed_heap_start_mb")] double ManagedHeapStartMb,
     [property: JsonPropertyName("managed_heap_end_mb")] double ManagedHeapEndMb,
     [property: JsonPropertyName("processor_count")] int ProcessorCount,
+    [property: JsonPropertyName("load_average_before")] string? LoadAverageBefore,
+    [property: JsonPropertyName("load_average_after")] string? LoadAverageAfter,
     [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt)
 {
     /// <summary>The goals of issue 20: no 5xx, nothing lost or doubled, reads' p99 under 100 ms.</summary>
@@ -96,13 +98,15 @@ public sealed record LoadBenchResult(
 /// loopback port with the demo shop and the Link sandbox, then lets <see cref="LoadBenchSettings.Agents"/> agents
 /// (each its own token, rate limits lifted so the server, not the policy, is measured) call in a closed loop for
 /// <see cref="LoadBenchSettings.Duration"/>: creates (some retried with the same Idempotency-Key, which must replay
-/// the same purchase), gets, lists and cancels. Their purchases wait for approval in Link; meanwhile a shopper queues
-/// one purchase every few seconds that the sandbox approves and Chromium buys at the demo shop. Afterwards it compares
+/// the same purchase), gets, lists and cancels. Their purchases are refused by policy at intake (so cancels of them get
+/// 409 purchase_ended, counted as 4xx); meanwhile a shopper queues one purchase every few seconds that the sandbox
+/// approves and Chromium buys at the demo shop. Afterwards it compares
 /// what was answered 201 with what the database holds. Memory is the whole process: server and load generator.
 /// </summary>
 public static class LoadBenchmark
 {
     private const string ShopperMarker = "[bench-load checkout]";
+    private const string LoadMerchant = "load-agents-only.example";
 
     public static async Task<LoadBenchResult> RunAsync(LoadBenchSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
@@ -131,7 +135,11 @@ public static class LoadBenchmark
             var tokens = new List<(string Id, string Token)>();
             for (var i = 0; i < settings.Agents + 1; i++)
             {
-                var added = await agents.AddAsync($"load-{i:000}", [Scopes.PurchasesWrite, Scopes.PurchasesRead], AgentPolicy.Unlimited, cancellationToken);
+                // The load agents' purchases are refused by policy at intake (a merchant they may not buy from): stored
+                // and answered like any other, but they never take one of the worker's checkout slots, which a purchase
+                // waiting for approval holds. The shopper (the last agent) may buy anywhere.
+                var policy = i < settings.Agents ? AgentPolicy.Unlimited with { Merchants = [LoadMerchant] } : AgentPolicy.Unlimited;
+                var added = await agents.AddAsync($"load-{i:000}", [Scopes.PurchasesWrite, Scopes.PurchasesRead], policy, cancellationToken);
                 tokens.Add((added.Agent.Id, added.Token));
             }
             var (shopperId, shopperToken) = tokens[^1];
@@ -146,6 +154,7 @@ public static class LoadBenchmark
             await Task.WhenAll(tokens.Take(settings.Agents).Select(t => new LoadAgent(http, t.Token, body, warm, new Random(7)).RunAsync(
                 Now() + TimeSpan.FromSeconds(3), settings.ThinkTime, cancellationToken)));
             var (memoryStart, heapStart) = Memory();
+            var loadBefore = MachineInfo.LoadAverage();
 
             var recorder = new LoadRecorder();
             var clock = Stopwatch.StartNew();
@@ -158,6 +167,7 @@ public static class LoadBenchmark
             await Task.WhenAll(loadAgents);
             var seconds = clock.Elapsed.TotalSeconds;
             var (memoryEnd, heapEnd) = Memory();
+            var loadAfter = MachineInfo.LoadAverage();
             var shopperIds = await shopper;
 
             progress.WriteLine($"load: calls done; waiting up to 60 s for the {shopperIds.Count} checkouts to finish");
@@ -185,13 +195,13 @@ public static class LoadBenchmark
 
             var loadAgentIds = tokens.Take(settings.Agents).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
             var stored = await StoredAsync(app.Services.GetRequiredService<CheckoutDatabase>(), loadAgentIds, cancellationToken);
-            var created = recorder.Created.Keys.ToHashSet(StringComparer.Ordinal);
+            var created = recorder.Created.Keys.Concat(warm.Created.Keys).ToHashSet(StringComparer.Ordinal);
             await app.StopAsync(CancellationToken.None);
 
             return new LoadBenchResult(settings.Agents, Math.Round(seconds, 1), Math.Round(recorder.Total / seconds, 1),
                 recorder.Stats(), created.Count, stored.Count, created.Count(id => !stored.Contains(id)), stored.Count(id => !created.Contains(id)),
                 recorder.ReplaysMismatched, recorder.Canceled, shopperIds.Count, ended.Count(p => p.Status == PurchaseStatus.Succeeded), ended.Count,
-                memoryStart, memoryEnd, heapStart, heapEnd, Environment.ProcessorCount, startedAt);
+                memoryStart, memoryEnd, heapStart, heapEnd, Environment.ProcessorCount, loadBefore, loadAfter, startedAt);
         }
         finally
         {
@@ -208,7 +218,7 @@ public static class LoadBenchmark
         ArgumentNullException.ThrowIfNull(result);
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        text.AppendLine(c, $"{result.Agents} agents for {result.Seconds:0} s on {result.ProcessorCount} cores: {result.RequestsPerSecond:0} requests/s");
+        text.AppendLine(c, $"{result.Agents} agents for {result.Seconds:0} s on {result.ProcessorCount} cores (load average {result.LoadAverageBefore ?? "?"} before, {result.LoadAverageAfter ?? "?"} after): {result.RequestsPerSecond:0} requests/s");
         text.AppendLine("call      count   p50 ms   p99 ms   max ms   4xx   5xx  no answer");
         foreach (var call in result.Calls)
         {

@@ -21,7 +21,7 @@ internal static class BenchLoadCommand
         var command = new Command("load",
             "Hold the API under load while the worker checks out: starts the service in-process on a loopback port with the " +
             "demo shop and the Link sandbox, then 50 agents call for 60 s in a closed loop (creates, retries of the same " +
-            "Idempotency-Key, gets, lists, cancels) while a shopper's purchases are approved and bought in Chromium. Prints " +
+            "Idempotency-Key, gets, lists, cancels; their purchases are refused by policy at intake, so cancels get 409) while a shopper's purchases are approved and bought in Chromium. Prints " +
             "requests/s, p50/p99 per call, 4xx/5xx, purchases created vs stored vs finished, and memory at start and end. " +
             "Exit code 1 when a goal is missed (a 5xx, a lost or doubled purchase, p99 of reads at or over 100 ms).")
         {

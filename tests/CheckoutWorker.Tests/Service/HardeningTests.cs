@@ -58,13 +58,15 @@ public sealed class HardeningTests
             using var response = await CreateAsync(client, open.PurchaseBody(callbackUrl: "http://127.0.0.1:9/hook"));
             Assert.That((int)response.StatusCode, Is.EqualTo(201));
         }
-        await using var listed = await StartAsync(new Dictionary<string, string?> { ["Webhooks:AllowedTargets:0"] = "10.20.0.0/16" });
+        // A CIDR inside loopback: the webhook this purchase queues may only ever be sent to this machine (CIDRs of
+        // private ranges are covered without any connection in CallbackRulesTests).
+        await using var listed = await StartAsync(new Dictionary<string, string?> { ["Webhooks:AllowedTargets:0"] = "127.0.0.2/32" });
         var (agent, _) = await listed.AddAgentAsync("on-prem");
-        using (var allowed = await CreateAsync(agent, listed.PurchaseBody(callbackUrl: "https://10.20.1.2/hook")))
+        using (var allowed = await CreateAsync(agent, listed.PurchaseBody(callbackUrl: "https://127.0.0.2:9/hook")))
         {
             Assert.That((int)allowed.StatusCode, Is.EqualTo(201));
         }
-        using var other = await CreateAsync(agent, listed.PurchaseBody(callbackUrl: "https://10.21.1.2/hook"));
+        using var other = await CreateAsync(agent, listed.PurchaseBody(callbackUrl: "https://127.0.0.3:9/hook"));
         Assert.That((int)other.StatusCode, Is.EqualTo(422));
     }
 
