@@ -69,6 +69,11 @@ public static class RecipeLoader
             // YamlDotNet's scanner throws this, without a position, on some malformed plain scalars (found by fuzzing).
             throw new RecipeException($"{fileName}:1: not valid YAML: a value could not be read; check quoting and indentation");
         }
+        catch (ArgumentException)
+        {
+            // YamlDotNet's representation model throws this, without a position, for a key repeated in one mapping.
+            throw new RecipeException($"{fileName}:1: not valid YAML: a key appears twice in the same mapping; keep one");
+        }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             throw new RecipeException($"{fileName}:1: a recipe is one YAML mapping with recipe, merchant, steps and outcomes");
