@@ -40,7 +40,7 @@ public sealed class ScheduleService(
         if (!await store.InsertAsync(record, cancellationToken))
         {
             return new ScheduleCreateResult(409, null, [new ApiError(ApiErrorCodes.ScheduleNameTaken,
-                $"this agent already has a schedule named '{draft.Name}'; pick another name, or delete that schedule first", "name")]);
+                $"this agent already has a schedule named '{InputEcho.Quote(draft.Name)}'; pick another name, or delete that schedule first", "name")]);
         }
         try
         {
