@@ -18,13 +18,13 @@ public class MigrationTests : StorageTest
 
         var report = await database.InitializeAsync(CancellationToken.None);
 
-        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 1, 2, 3, 4, 5, 6, 7 }));
+        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(AllVersions));
         Assert.That(report.Adopted, Is.Empty, "a fresh database is not a legacy one");
-        Assert.That(await database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest).And.EqualTo(7));
+        Assert.That(await database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest).And.EqualTo(9));
         var versions = await VersionsAsync(database);
         Assert.That(versions.Select(v => v.How), Is.All.EqualTo("applied"));
         Assert.That(versions.Select(v => v.Name), Is.EqualTo(new[] { "core_tables", "purchase_owner_and_amount", "webhook_lease_owner", "purchase_indexes", "merchant_accounts",
-            "purchase_run_fence", "merchant_slots" }));
+            "purchase_run_fence", "merchant_slots", "agent_rotation", "agent_audit" }));
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
             foreach (var table in Tables)
@@ -123,16 +123,16 @@ public class MigrationTests : StorageTest
     {
         var database = new CheckoutDatabase(DatabasePath);
         await database.InitializeAsync(CancellationToken.None);
-        await ScalarAsync(database, "INSERT INTO schema_migrations (version, name, applied_at, how) VALUES (9, 'from_the_future', '2031-01-01T00:00:00.0000000Z', 'applied')");
+        await ScalarAsync(database, "INSERT INTO schema_migrations (version, name, applied_at, how) VALUES (99, 'from_the_future', '2031-01-01T00:00:00.0000000Z', 'applied')");
 
         var error = Assert.ThrowsAsync<DatabaseSchemaException>(() => new CheckoutDatabase(DatabasePath).InitializeAsync(CancellationToken.None));
 
-        Assert.That(error!.Message, Does.Contain(DatabasePath).And.Contain("version 9").And.Contain($"up to {SqliteMigrations.All.Latest}"));
-        Assert.That(error.DatabaseVersion, Is.EqualTo(9));
+        Assert.That(error!.Message, Does.Contain(DatabasePath).And.Contain("version 99").And.Contain($"up to {SqliteMigrations.All.Latest}"));
+        Assert.That(error.DatabaseVersion, Is.EqualTo(99));
         Assert.That(error.LatestKnown, Is.EqualTo(SqliteMigrations.All.Latest));
         Assert.That(error.Database, Is.EqualTo(DatabasePath));
         Assert.That(error.ToString(), Does.Not.Contain("   at ").And.Not.Contain("MigrationRunner"), "printed without a stack trace");
-        Assert.That((await VersionsAsync(database)).Select(v => v.Version), Is.EqualTo(AllVersionsLong.Append(9)), "nothing changed");
+        Assert.That((await VersionsAsync(database)).Select(v => v.Version), Is.EqualTo(AllVersionsLong.Append(99)), "nothing changed");
     }
 
     [Test]
@@ -158,12 +158,12 @@ public class MigrationTests : StorageTest
         var report = await database.InitializeAsync(CancellationToken.None);
 
         Assert.That(report.Adopted.Select(m => m.Version), Is.EqualTo(new[] { 1, 2, 3, 4 }));
-        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 5, 6, 7 }));
+        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 5, 6, 7, 8, 9 }));
         Assert.That(await ScalarAsync(database, "SELECT COUNT(*) FROM pragma_table_info('purchases') WHERE name IN ('agent_id', 'schedule_id', 'amount', 'currency', 'merchant_host')"),
             Is.EqualTo(5));
         Assert.That(await ScalarAsync(database, "SELECT COUNT(*) FROM pragma_table_info('webhook_deliveries') WHERE name = 'lease_owner'"), Is.EqualTo(1));
         Assert.That(await ScalarAsync(database, "SELECT status FROM purchases WHERE id = 'pur_old'"), Is.EqualTo("succeeded"));
-        Assert.That((await VersionsAsync(database)).Select(v => v.How), Is.EqualTo(new[] { "baseline", "baseline", "baseline", "baseline", "applied", "applied", "applied" }));
+        Assert.That((await VersionsAsync(database)).Select(v => v.How), Is.EqualTo(new[] { "baseline", "baseline", "baseline", "baseline", "applied", "applied", "applied", "applied", "applied" }));
     }
 
     private sealed class CountingMigration(int version, string name, ConcurrentBag<int> runs, string sql, TimeSpan delay = default)

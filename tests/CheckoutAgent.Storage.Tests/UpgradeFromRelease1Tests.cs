@@ -3,7 +3,7 @@ namespace CheckoutAgent.Tests.Storage;
 /// <summary>
 /// Fixtures/release-1.db was made by the release before PostgreSQL support (commit abde41b, schema version 5): the
 /// demo's purchase with its 23 timeline events, an agent and an encrypted merchant account. It must come up to date in
-/// place (run fence, merchant slots) without losing a row, and the stores must go on working on it.
+/// place (run fence, merchant slots, agent rotation and audit) without losing a row, and the stores must go on working on it.
 /// </summary>
 public class UpgradeFromRelease1Tests : StorageTest
 {
@@ -31,7 +31,7 @@ public class UpgradeFromRelease1Tests : StorageTest
         var report = await _database.InitializeAsync(CancellationToken.None);
 
         Assert.That(report.Adopted, Is.Empty);
-        Assert.That(report.Applied.Select(m => m.Name), Is.EqualTo(new[] { "purchase_run_fence", "merchant_slots" }));
+        Assert.That(report.Applied.Select(m => m.Name), Is.EqualTo(new[] { "purchase_run_fence", "merchant_slots", "agent_rotation", "agent_audit" }));
         Assert.That(await _database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest));
         foreach (var (table, rows) in Rows.Where(r => r.Key != "schema_migrations"))
         {

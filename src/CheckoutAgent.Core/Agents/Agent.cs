@@ -32,16 +32,34 @@ public static class Scopes
 }
 
 /// <summary>
-/// What the owner allows one agent to spend. Null limits are unlimited. Budgets count every purchase of the agent in
-/// the window that has not failed (in flight, succeeded or unknown), in the purchase's currency, by UTC day and month.
+/// What the owner allows one agent to spend, and how fast it may call. Null limits are unlimited. Budgets count every
+/// purchase of the agent in the window that has not failed (in flight, succeeded or unknown), in the purchase's
+/// currency, by UTC day and month. The two rate limits have defaults, so an agent made without them (or before they
+/// existed) is still held; the owner lifts one with <c>none</c> (null).
 /// </summary>
 public sealed record AgentPolicy
 {
+    /// <summary>Requests a second an agent gets unless the owner says otherwise.</summary>
+    public const int DefaultMaxRequestsPerSecond = 20;
+
+    /// <summary>Purchases an hour an agent may create unless the owner says otherwise.</summary>
+    public const int DefaultMaxPurchasesPerHour = 120;
+
+    /// <summary>A policy without any limit, rate limits included.</summary>
+    public static AgentPolicy Unlimited { get; } = new() { MaxRequestsPerSecond = null, MaxPurchasesPerHour = null };
+
+
     [JsonPropertyName("max_per_purchase")] public long? MaxPerPurchase { get; init; }
     [JsonPropertyName("daily_budget")] public long? DailyBudget { get; init; }
     [JsonPropertyName("monthly_budget")] public long? MonthlyBudget { get; init; }
     /// <value>Merchant hosts the agent may buy from (<c>shop.example.com</c>, or <c>*.example.com</c> for its subdomains); null: any.</value>
     [JsonPropertyName("merchants")] public IReadOnlyList<string>? Merchants { get; init; }
+
+    /// <value>API requests per second across all the agent's tokens (a burst of that many, refilled every second); null: unlimited. Default <see cref="DefaultMaxRequestsPerSecond"/>.</value>
+    [JsonPropertyName("max_requests_per_second")] public int? MaxRequestsPerSecond { get; init; } = DefaultMaxRequestsPerSecond;
+
+    /// <value>Purchases the agent may create in any 60 minutes (replays of an Idempotency-Key not counted); null: unlimited. Default <see cref="DefaultMaxPurchasesPerHour"/>.</value>
+    [JsonPropertyName("max_purchases_per_hour")] public int? MaxPurchasesPerHour { get; init; } = DefaultMaxPurchasesPerHour;
 }
 
 /// <summary>A principal of the API: one shopping agent or procurement job with its own token, scopes and policy.</summary>
@@ -50,6 +68,22 @@ public sealed record Agent(
     DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
 {
     public bool Has(string scope) => Scopes.Contains(scope, StringComparer.Ordinal);
+
+    /// <value>The secret replaced by the last webhook-secret rotation, still signing until <see cref="PreviousWebhookSecretUntil"/>.</value>
+    public string? PreviousWebhookSecret { get; init; }
+
+    /// <value>When the previous webhook secret stops signing.</value>
+    public DateTimeOffset? PreviousWebhookSecretUntil { get; init; }
+
+    /// <value>When the token replaced by the last rotation stops working (null: no rotation in its grace period).</value>
+    public DateTimeOffset? PreviousTokenUntil { get; init; }
+
+    /// <summary>The secrets that sign a webhook sent at <paramref name="now"/>: the current one, and the previous one during its overlap.</summary>
+    public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
+        PreviousWebhookSecret is { } previous && PreviousWebhookSecretUntil > now ? [WebhookSecret, previous] : [WebhookSecret];
+
+    /// <summary>Never the secret: only the agent's id and name.</summary>
+    public override string ToString() => $"agent {Name} ({Id})";
 }
 
 /// <summary>An agent just created: the only moment its token exists in clear.</summary>

@@ -36,4 +36,12 @@ public static class ApiErrorCodes
     public const string UnknownRecipe = "unknown_recipe";
     public const string InvalidQuery = "invalid_query";
     public const string ScheduleNameTaken = "schedule_name_taken";
+    public const string CallbackNotAllowed = "callback_not_allowed";
+    public const string RateLimited = "rate_limited";
+}
+
+/// <summary>Caller input fit to echo in an error message: at most 60 characters, anything shaped like a card number masked.</summary>
+public static class InputEcho
+{
+    public static string Quote(string text) => JsonFields.Quote(text);
 }

@@ -135,7 +135,9 @@ internal sealed class JsonFields
         {
             if (!_known.Contains(property.Name))
             {
-                Fail(Path(property.Name), $"{Path(property.Name)} is not a known field; known fields here: {string.Join(", ", _known.Order(StringComparer.Ordinal))}",
+                // The name is the caller's input: shortened and card-masked like any echoed value.
+                var path = Path(Quote(property.Name));
+                Fail(path, $"{path} is not a known field; known fields here: {string.Join(", ", _known.Order(StringComparer.Ordinal))}",
                     ApiErrorCodes.UnknownField);
             }
         }
@@ -152,5 +154,6 @@ internal sealed class JsonFields
     };
 
     // Echoed values are masked: a card number pasted into the wrong field must not come back in an error (or a log of it).
-    internal static string Quote(string text) => CheckoutAgent.Link.CardNumberMasker.Mask(text.Length <= 60 ? text : text[..57] + "...");
+    /// <summary>Caller input fit to echo in an error: at most 60 characters, anything shaped like a card number masked.</summary>
+    public static string Quote(string text) => CheckoutAgent.Link.CardNumberMasker.Mask(text.Length <= 60 ? text : text[..57] + "...");
 }

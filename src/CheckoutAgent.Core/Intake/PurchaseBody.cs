@@ -21,7 +21,8 @@ public static class PurchaseBody
     public static IReadOnlyList<string> Fields { get; } =
         ["recipe", "merchant_url", "items", "amount", "currency", "context", "buyer", "shipping", "callback_url", "metadata"];
 
-    public static (PurchaseRequest? Request, IReadOnlyList<ApiError> Errors) Parse(JsonElement body, string path = "")
+    /// <param name="callbacks">Where <c>callback_url</c> may point; default <see cref="CallbackRules.Strict"/> (public addresses only).</param>
+    public static (PurchaseRequest? Request, IReadOnlyList<ApiError> Errors) Parse(JsonElement body, string path = "", CallbackRules? callbacks = null)
     {
         var errors = new List<ApiError>();
         if (body.ValueKind != JsonValueKind.Object)
@@ -33,7 +34,7 @@ public static class PurchaseBody
         var recipe = fields.String("recipe", true, 1, 64, "a recipe name such as demo-shop (a file recipes/NAME.yaml)");
         if (recipe is not null && !recipe.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.') || recipe?.StartsWith('.') == true)
         {
-            fields.Fail(fields.Path("recipe"), $"{fields.Path("recipe")} must be a recipe name of lower-case letters, digits, '-', '_' or '.'; got '{recipe}'");
+            fields.Fail(fields.Path("recipe"), $"{fields.Path("recipe")} must be a recipe name of lower-case letters, digits, '-', '_' or '.'; got '{JsonFields.Quote(recipe)}'");
             recipe = null;
         }
         var merchantUrl = fields.Url("merchant_url", false);
@@ -41,7 +42,7 @@ public static class PurchaseBody
         var currency = fields.String("currency", false, 3, 3, "a 3-letter ISO currency code such as usd")?.ToLowerInvariant() ?? "usd";
         if (!currency.All(char.IsAsciiLetter))
         {
-            fields.Fail(fields.Path("currency"), $"{fields.Path("currency")} must be a 3-letter ISO currency code such as usd; got '{currency}'");
+            fields.Fail(fields.Path("currency"), $"{fields.Path("currency")} must be a 3-letter ISO currency code such as usd; got '{JsonFields.Quote(currency)}'");
         }
         var context = fields.String("context", true, SpendRequestValidator.MinContextLength, MaxContextLength,
             $"{SpendRequestValidator.MinContextLength} to {MaxContextLength} characters the person reads in Link before approving: what is bought, from whom and why");
@@ -57,6 +58,14 @@ public static class PurchaseBody
         var buyer = ParseBuyer(fields);
         var shipping = ParseShipping(fields);
         var callbackUrl = fields.Url("callback_url", false, httpsOnlyExceptLoopback: true);
+        if (callbackUrl is not null && (callbacks ?? CallbackRules.Strict).RefusalAtIntake(new Uri(callbackUrl)) is { } refusal)
+        {
+            errors.Add(new ApiError(ApiErrorCodes.CallbackNotAllowed,
+                $"{fields.Path("callback_url")} is refused: {refusal}, and webhooks are never sent into the network the worker runs in; " +
+                "use a public https URL (an owner whose receiver is on-premise can allow it with Webhooks:AllowedTargets or Webhooks:AllowPrivateNetworks)",
+                fields.Path("callback_url")));
+            callbackUrl = null;
+        }
         var metadata = ParseMetadata(fields);
         fields.RejectUnknown();
         if (errors.Count > 0)
@@ -188,7 +197,7 @@ public static class PurchaseBody
         var country = address.String("country", true, 2, 2, "a 2-letter country code such as US");
         if (country is not null && !country.All(char.IsAsciiLetter))
         {
-            address.Fail(address.Path("country"), $"{address.Path("country")} must be a 2-letter country code such as US; got '{country}'");
+            address.Fail(address.Path("country"), $"{address.Path("country")} must be a 2-letter country code such as US; got '{JsonFields.Quote(country)}'");
             country = null;
         }
         address.RejectUnknown();
@@ -206,7 +215,7 @@ public static class PurchaseBody
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in value.EnumerateObject())
         {
-            var path = $"{fields.Path("metadata")}.{property.Name}";
+            var path = $"{fields.Path("metadata")}.{JsonFields.Quote(property.Name)}";
             if (property.Name.Length is 0 or > SpendRequestValidator.MaxMetadataKeyLength)
             {
                 fields.Fail(path, $"metadata keys must be 1 to {SpendRequestValidator.MaxMetadataKeyLength} characters");

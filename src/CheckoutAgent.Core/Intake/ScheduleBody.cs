@@ -21,7 +21,7 @@ public static class ScheduleBody
 
     public static IReadOnlyList<string> Fields { get; } = ["name", "cron", "time_zone", "purchase"];
 
-    public static (ScheduleDraft? Draft, IReadOnlyList<ApiError> Errors) Parse(JsonElement body, DateTimeOffset now)
+    public static (ScheduleDraft? Draft, IReadOnlyList<ApiError> Errors) Parse(JsonElement body, DateTimeOffset now, CallbackRules? callbacks = null)
     {
         var errors = new List<ApiError>();
         if (body.ValueKind != JsonValueKind.Object)
@@ -67,7 +67,7 @@ public static class ScheduleBody
         PurchaseRequest? purchase = null;
         if (fields.Any("purchase", true, $"the purchase to make on every fire: the body of POST /v1/purchases ({string.Join(", ", PurchaseBody.Fields)})") is { } element)
         {
-            var (request, purchaseErrors) = PurchaseBody.Parse(element, "purchase");
+            var (request, purchaseErrors) = PurchaseBody.Parse(element, "purchase", callbacks);
             errors.AddRange(purchaseErrors);
             if (request is not null)
             {

@@ -5,11 +5,12 @@ using YamlDotNet.RepresentationModel;
 namespace CheckoutAgent.Core.Recipes;
 
 /// <summary>A recipe that cannot be loaded: the message starts with <c>file:line:</c> and names the step.</summary>
+/// <remarks>Messages quote the recipe's text; anything in them shaped like a card number is masked.</remarks>
 public sealed class RecipeException : Exception
 {
-    public RecipeException(string message) : base(message) { }
+    public RecipeException(string message) : base(CheckoutAgent.Link.CardNumberMasker.Mask(message)) { }
     public RecipeException() { }
-    public RecipeException(string message, Exception inner) : base(message, inner) { }
+    public RecipeException(string message, Exception inner) : base(CheckoutAgent.Link.CardNumberMasker.Mask(message), inner) { }
 }
 
 /// <summary>
@@ -62,6 +63,16 @@ public static class RecipeLoader
         catch (YamlException ex)
         {
             throw new RecipeException($"{fileName}:{ex.Start.Line}: not valid YAML: {ex.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, without a position, on some malformed plain scalars (found by fuzzing).
+            throw new RecipeException($"{fileName}:1: not valid YAML: a value could not be read; check quoting and indentation");
+        }
+        catch (ArgumentException)
+        {
+            // YamlDotNet's representation model throws this, without a position, for a key repeated in one mapping.
+            throw new RecipeException($"{fileName}:1: not valid YAML: a key appears twice in the same mapping; keep one");
         }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

@@ -30,4 +30,26 @@ internal static class StorageMigrations
             PRIMARY KEY (host, slot)
         );
         """;
+
+    /// <summary>Rotation without downtime: the token (its hash) and webhook secret a rotation replaced, each with the end
+    /// of its grace period.</summary>
+    public static Migration AgentRotation { get; } = new AddColumnsMigration(8, "agent_rotation", "agents",
+        ("previous_token_hash", "TEXT"), ("previous_token_expires_at", "TEXT"),
+        ("previous_webhook_secret", "TEXT"), ("previous_webhook_secret_expires_at", "TEXT"));
+
+    /// <summary>The owner's audit log (add, revoke, policy, rotations, pause): never a token or secret.</summary>
+    public static Migration AgentAudit { get; } = new SqlMigration(9, "agent_audit", """
+        CREATE INDEX ix_agents_previous_token ON agents(previous_token_hash);
+        CREATE TABLE agent_audit (
+            id          TEXT PRIMARY KEY,
+            at          TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            agent_id    TEXT,
+            agent_name  TEXT,
+            detail      TEXT NOT NULL,
+            actor       TEXT NOT NULL
+        );
+        CREATE INDEX ix_agent_audit_at ON agent_audit(at);
+        CREATE INDEX ix_agent_audit_agent ON agent_audit(agent_name, at);
+        """);
 }

@@ -105,5 +105,7 @@ public static class PostgresMigrations
             """),
         new SqlMigration(6, StorageMigrations.RunFenceName, StorageMigrations.RunFenceSql),
         new SqlMigration(7, StorageMigrations.MerchantSlotsName, StorageMigrations.MerchantSlotsSql),
+        StorageMigrations.AgentRotation,
+        StorageMigrations.AgentAudit,
     ]);
 }

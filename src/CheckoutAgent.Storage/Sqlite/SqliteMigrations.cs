@@ -112,5 +112,7 @@ public static class SqliteMigrations
             """),
         new SqlMigration(6, StorageMigrations.RunFenceName, StorageMigrations.RunFenceSql),
         new SqlMigration(7, StorageMigrations.MerchantSlotsName, StorageMigrations.MerchantSlotsSql),
+        StorageMigrations.AgentRotation,
+        StorageMigrations.AgentAudit,
     ], LegacyBaseline, LegacyMarkerTable: "purchases");
 }

@@ -6,7 +6,8 @@ namespace CheckoutAgent.Worker.Api;
 
 /// <summary>
 /// Bearer tokens: <c>Authorization: Bearer cat_…</c>. No or an unknown/revoked token is 401 with
-/// <c>WWW-Authenticate</c>; a known token without the endpoint's scope is 403. The agent is put on the request.
+/// <c>WWW-Authenticate</c>; an agent over its requests per second is 429 (<see cref="ApiRateLimiter"/>); a known token
+/// without the endpoint's scope is 403. The agent is put on the request.
 /// </summary>
 internal static class ApiAuth
 {
@@ -32,6 +33,10 @@ internal static class ApiAuth
                     "the token is unknown or was revoked; ask the owner for a new one (checkout-agent agent add)");
             }
             http.Items[AgentItem] = agent;
+            if (http.RequestServices.GetRequiredService<ApiRateLimiter>().Check(http, agent) is { } limited)
+            {
+                return limited;
+            }
             if (!agent.Has(scope))
             {
                 return Refuse(http, 403, "insufficient_scope", ApiErrorCodes.InsufficientScope,

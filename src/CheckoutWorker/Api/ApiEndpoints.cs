@@ -26,7 +26,8 @@ public static class ApiEndpoints
             .WithSummary("Queue a purchase (Idempotency-Key required: the same key and body replays the first response, a different body is 409)")
             .WithMetadata(new RequestBodyType(typeof(PurchaseCreateBody)))
             .Produces<PurchaseView>(201).Produces<PurchaseView>(200).Produces<ApiErrorBody>(400).Produces<ApiErrorBody>(401)
-            .Produces<ApiErrorBody>(403).Produces<ApiErrorBody>(409).Produces<ApiErrorBody>(413).Produces<ApiErrorBody>(415).Produces<ApiErrorBody>(422);
+            .Produces<ApiErrorBody>(403).Produces<ApiErrorBody>(409).Produces<ApiErrorBody>(413).Produces<ApiErrorBody>(415).Produces<ApiErrorBody>(422)
+            .Produces<ApiErrorBody>(429);
         v1.MapGet("/purchases", ListPurchasesAsync).RequireScope(Scopes.PurchasesRead)
             .WithName("listPurchases").WithTags("purchases")
             .WithSummary("This agent's purchases, newest first; filters status, recipe, schedule_id, created_after, created_before; paging limit and starting_after")
@@ -44,16 +45,16 @@ public static class ApiEndpoints
         v1.MapGet("/admin/status", async (AgentStore agents, CancellationToken ct) =>
                 ApiResults.Ok(new AdminStatus(await agents.IsPausedAsync(ct)))).RequireScope(Scopes.Admin)
             .WithName("adminStatus").WithTags("admin").Produces<AdminStatus>(200);
-        v1.MapPost("/admin/pause", async (AgentStore agents, CancellationToken ct) =>
+        v1.MapPost("/admin/pause", async (HttpContext http, AgentStore agents, CancellationToken ct) =>
             {
-                await agents.SetPausedAsync(true, ct);
+                await agents.SetPausedAsync(true, ct, $"agent {http.Agent().Name}");
                 return ApiResults.Ok(new AdminStatus(true));
             }).RequireScope(Scopes.Admin)
             .WithName("pausePurchases").WithTags("admin").WithSummary("Global pause: new purchases are refused and queued ones stop before Link is asked")
             .Produces<AdminStatus>(200);
-        v1.MapPost("/admin/resume", async (AgentStore agents, CancellationToken ct) =>
+        v1.MapPost("/admin/resume", async (HttpContext http, AgentStore agents, CancellationToken ct) =>
             {
-                await agents.SetPausedAsync(false, ct);
+                await agents.SetPausedAsync(false, ct, $"agent {http.Agent().Name}");
                 return ApiResults.Ok(new AdminStatus(false));
             }).RequireScope(Scopes.Admin)
             .WithName("resumePurchases").WithTags("admin").Produces<AdminStatus>(200);
@@ -80,6 +81,10 @@ public static class ApiEndpoints
             var result = await purchases.SubmitAsync(http.Agent(), key, body!.RootElement, null, cancellationToken);
             if (result.Errors.Count > 0)
             {
+                if (result.RetryAfter is { } retryAfter)
+                {
+                    http.Response.Headers.RetryAfter = ((long)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                }
                 return ApiResults.Errors(result.StatusCode, result.Errors);
             }
             if (result.Replayed)
@@ -103,9 +108,9 @@ public static class ApiEndpoints
         {
             CancelDisposition.NotFound => NotFound(id),
             CancelDisposition.Submitting => ApiResults.Error(409, new ApiError(ApiErrorCodes.PurchaseSubmitting,
-                $"purchase {id} is submitting: the final click is under way and can no longer be canceled; wait for its outcome")),
+                $"purchase {InputEcho.Quote(id)} is submitting: the final click is under way and can no longer be canceled; wait for its outcome")),
             CancelDisposition.AlreadyEnded => ApiResults.Error(409, new ApiError(ApiErrorCodes.PurchaseEnded,
-                $"purchase {id} already ended {result.Purchase!.Status}; there is nothing to cancel")),
+                $"purchase {InputEcho.Quote(id)} already ended {result.Purchase!.Status}; there is nothing to cancel")),
             _ => ApiResults.Ok(await purchases.GetAsync(id, http.Agent().Id, cancellationToken)),
         };
     }
@@ -124,7 +129,7 @@ public static class ApiEndpoints
         var errors = new List<ApiError>();
         foreach (var name in query.Keys.Where(k => !ListParameters.Contains(k, StringComparer.Ordinal)))
         {
-            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"unknown query parameter '{name}'; known: {string.Join(", ", ListParameters)}", name));
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"unknown query parameter '{InputEcho.Quote(name)}'; known: {string.Join(", ", ListParameters)}", InputEcho.Quote(name)));
         }
         string? Text(string name) => query.TryGetValue(name, out var value) && value.ToString().Length > 0 ? value.ToString() : null;
         DateTimeOffset? Time(string name)
@@ -137,18 +142,18 @@ public static class ApiEndpoints
             {
                 return at;
             }
-            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"{name} must be an ISO 8601 time such as 2026-11-21T09:00:00Z; got '{text}'", name));
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"{name} must be an ISO 8601 time such as 2026-11-21T09:00:00Z; got '{InputEcho.Quote(text)}'", name));
             return null;
         }
         var status = Text("status");
         if (status is not null && !Statuses.Contains(status, StringComparer.Ordinal))
         {
-            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"status must be one of {string.Join(", ", Statuses)}; got '{status}'", "status"));
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"status must be one of {string.Join(", ", Statuses)}; got '{InputEcho.Quote(status)}'", "status"));
         }
         var limit = 20;
         if (Text("limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
         {
-            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"limit must be a whole number from 1 to 100; got '{limitText}'", "limit"));
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"limit must be a whole number from 1 to 100; got '{InputEcho.Quote(limitText)}'", "limit"));
         }
         var after = Time("created_after");
         var before = Time("created_before");
@@ -159,7 +164,7 @@ public static class ApiEndpoints
         var agent = http.Agent();
         if (Text("starting_after") is { } cursor && await purchases.GetAsync(cursor, agent.Id, cancellationToken) is null)
         {
-            return ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidQuery, $"starting_after must be the id of one of your purchases; '{cursor}' is not", "starting_after"));
+            return ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidQuery, $"starting_after must be the id of one of your purchases; '{InputEcho.Quote(cursor)}' is not", "starting_after"));
         }
         return ApiResults.Ok(await purchases.ListAsync(new PurchaseQuery
         {
@@ -169,7 +174,7 @@ public static class ApiEndpoints
     }
 
     private static IResult NotFound(string id) =>
-        ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound, $"no purchase '{id}' among this agent's purchases"));
+        ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound, $"no purchase '{InputEcho.Quote(id)}' among this agent's purchases"));
 
     /// <summary>
     /// Reads a JSON body: <c>application/json</c> only, at most <see cref="MaxBodyBytes"/>, well formed. Errors say
@@ -181,7 +186,7 @@ public static class ApiEndpoints
         if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
             return (null, ApiResults.Error(415, new ApiError(ApiErrorCodes.UnsupportedMediaType,
-                $"send the body as JSON with 'Content-Type: application/json'; got '{(contentType.Length == 0 ? "none" : contentType)}'")));
+                $"send the body as JSON with 'Content-Type: application/json'; got '{(contentType.Length == 0 ? "none" : InputEcho.Quote(contentType))}'")));
         }
         if (http.Request.ContentLength > MaxBodyBytes)
         {

@@ -61,5 +61,5 @@ public static class ScheduleEndpoints
     private static IResult Found(string id, ScheduleView? view) => view is null ? NotFound(id) : ApiResults.Ok(view);
 
     private static IResult NotFound(string id) =>
-        ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound, $"no schedule '{id}' among this agent's schedules; GET /v1/schedules lists them"));
+        ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound, $"no schedule '{InputEcho.Quote(id)}' among this agent's schedules; GET /v1/schedules lists them"));
 }

@@ -88,7 +88,7 @@ public static class IntakeBenchmark
             await app.StartAsync(cancellationToken);
             var agents = app.Services.GetRequiredService<AgentStore>();
             var agent = await agents.AddAsync("intake-bench-" + Guid.NewGuid().ToString("N")[..6], [Scopes.PurchasesWrite],
-                new AgentPolicy { MaxPerPurchase = 100_000, DailyBudget = 1_000_000_000_000 }, cancellationToken);
+                new AgentPolicy { MaxPerPurchase = 100_000, DailyBudget = 1_000_000_000_000, MaxRequestsPerSecond = null, MaxPurchasesPerHour = null }, cancellationToken);
             var baseAddress = new Uri(app.Urls.First());
 
             var engine = settings.PostgresConnectionString is null ? CheckoutDatabase.SqliteProvider : CheckoutDatabase.PostgresProvider;

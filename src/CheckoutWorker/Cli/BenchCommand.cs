@@ -66,6 +66,7 @@ internal static class BenchCommand
         {
             purchases, concurrency, output, svg, noFirst, noBlocking, from, intakeRequests,
             BenchIntakeCommand.Create(),
+            BenchLoadCommand.Create(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -15,6 +15,8 @@ internal static class ClientExitCodes
     public const int Refused = 2;
     /// <summary>The server could not be reached or failed (5xx): retrying later may help.</summary>
     public const int ServerSide = 3;
+    /// <summary>The API answered 429: the agent went over a rate limit; the same command works after the wait printed.</summary>
+    public const int RateLimited = 4;
 }
 
 /// <summary>What a client verb's action works with: the API client, where to write, and whether to print JSON.</summary>
@@ -110,10 +112,19 @@ internal sealed class ClientOptions
                     {
                         await error.WriteLineAsync($"error: {problem}");
                     }
+                    if (ex.IsRateLimited)
+                    {
+                        await error.WriteLineAsync($"rate limited: wait {RateLimitWait(ex)} and run the same command again (with the same --idempotency-key a create is never doubled)");
+                        return ClientExitCodes.RateLimited;
+                    }
                     return ex.IsServerSide ? ClientExitCodes.ServerSide : ClientExitCodes.Refused;
                 }
             }
         });
+
+    /// <summary>"3 s", or "a moment" when the server named no wait.</summary>
+    internal static string RateLimitWait(CheckoutApiException ex) =>
+        ex.RetryAfter is { } wait ? $"{Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds))} s" : "a moment";
 
     internal static int Usage(TextWriter error, string message)
     {

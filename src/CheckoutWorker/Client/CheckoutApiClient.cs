@@ -189,9 +189,17 @@ public sealed class CheckoutApiClient : IDisposable
                     : throw new CheckoutApiException(status, [new CheckoutApiProblem("invalid_response", null,
                         $"{what} answered HTTP {status} without JSON: is {ServerDisplay} a checkout-agent server?")]);
             }
-            throw new CheckoutApiException(status, Problems(status, response.ReasonPhrase, json, what));
+            throw new CheckoutApiException(status, Problems(status, response.ReasonPhrase, json, what)) { RetryAfter = RetryAfter(response) };
         }
     }
+
+    /// <summary>The Retry-After header as a wait (seconds or a date), or null.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - TimeProvider.System.GetUtcNow() is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
+        _ => null,
+    };
 
     private static CheckoutApiException Unreachable(string message, Exception inner) =>
         new(0, [new CheckoutApiProblem(CheckoutApiException.UnreachableCode, null, message)], inner);

@@ -56,4 +56,10 @@ public sealed class CheckoutApiException : Exception
 
     /// <summary>True when no response came back or the server failed (5xx): retrying later may help.</summary>
     public bool IsServerSide => StatusCode is 0 or >= 500;
+
+    /// <summary>True for 429: the agent went over a rate limit of its policy; retry after <see cref="RetryAfter"/>.</summary>
+    public bool IsRateLimited => StatusCode == 429;
+
+    /// <value>The server's <c>Retry-After</c>, when it sent one (429).</value>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -42,6 +42,7 @@ public static class ServiceHost
         });
         // A checkout asked to stop finishes its current step (at most a step timeout) before the host gives up on it.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddSingleton<ApiRateLimiter>();
         builder.Services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "CheckoutAgent API";

@@ -123,6 +123,7 @@ public static class WorkerHost
         services.AddHostedService<WorkerStartup>();
         // Before Quartz, so it stops after it: webhooks of checkouts finishing during shutdown still go out.
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Rules());
         services.AddHostedService<WebhookDispatcher>();
         services.AddHostedService<BrowserWarmUp>();
         services.AddQuartz(quartz =>

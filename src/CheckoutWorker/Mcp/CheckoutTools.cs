@@ -173,7 +173,7 @@ public sealed class CheckoutTools(CheckoutApiClient api)
         }
         catch (CheckoutApiException ex)
         {
-            return Error(ex.StatusCode, ex.Problems);
+            return Error(ex.StatusCode, ex.Problems, ex.RetryAfter);
         }
         catch (ArgumentException ex)
         {
@@ -181,14 +181,23 @@ public sealed class CheckoutTools(CheckoutApiClient api)
         }
     }
 
-    private CallToolResult Error(int status, IReadOnlyList<CheckoutApiProblem> problems)
+    private CallToolResult Error(int status, IReadOnlyList<CheckoutApiProblem> problems, TimeSpan? retryAfter = null)
     {
         static JsonObject Problem(CheckoutApiProblem p) => new() { ["code"] = p.Code, ["field"] = p.Field, ["message"] = p.Message };
         var error = Problem(problems[0]);
         error["status"] = status;
+        var wait = retryAfter is { } after ? Math.Max(1, (long)Math.Ceiling(after.TotalSeconds)) : 1;
+        if (status == 429)
+        {
+            error["retry_after_seconds"] = wait;
+        }
         var structured = new JsonObject { ["error"] = error, ["errors"] = new JsonArray(problems.Select(p => (JsonNode)Problem(p)).ToArray()) };
         var text = string.Join("\n", problems.Select(p => $"error: {p}"));
-        if (status is 0 or >= 500)
+        if (status == 429)
+        {
+            text += $"\n(rate limited: wait {wait} s before calling again; the same call with the same idempotency_key never creates a second purchase)";
+        }
+        else if (status is 0 or >= 500)
         {
             text += $"\n(the CheckoutAgent server at {api.ServerDisplay} could not handle the call; retrying the same call later is safe)";
         }

@@ -103,4 +103,8 @@ internal static partial class Log
 
     [LoggerMessage(152, LogLevel.Information, "Stopping: purchase {PurchaseId} is left to the other nodes")]
     public static partial void PurchaseHandedOver(ILogger logger, string purchaseId);
+
+    // 90-99: hardening (issue 20): rate limits.
+    [LoggerMessage(90, LogLevel.Information, "Agent {Agent} reached its {Limit} purchases per hour; creation refused with 429")]
+    public static partial void PurchaseRateLimited(ILogger logger, string agent, int limit);
 }

@@ -11,7 +11,9 @@ namespace CheckoutAgent.Worker.Purchases;
 /// <summary>What submitting a purchase came to, ready for any front end (HTTP, MCP, a schedule).</summary>
 /// <param name="StatusCode">201 created (also for a policy refusal, which is a stored purchase), 200 replayed, 409 key reused, 422 invalid.</param>
 /// <param name="ResponseJson">The purchase as JSON for 201 and 200.</param>
-public sealed record SubmitResult(int StatusCode, string? PurchaseId, string? ResponseJson, IReadOnlyList<ApiError> Errors, bool Replayed = false);
+/// <param name="RetryAfter">For 429 (the agent's purchases per hour reached): when it may create one again.</param>
+public sealed record SubmitResult(int StatusCode, string? PurchaseId, string? ResponseJson, IReadOnlyList<ApiError> Errors, bool Replayed = false,
+    TimeSpan? RetryAfter = null);
 
 /// <summary>
 /// The operations every front end shares: take a purchase (validate, recipe, idempotency, policy, store, queue),
@@ -27,10 +29,15 @@ public sealed class PurchaseService : IDisposable
     private readonly ILogger<PurchaseService> logger;
     private readonly PurchaseDispatcher dispatcher;
     private readonly GroupCommit<PendingIntake, IntakeWrite> _intakes;
+    private readonly AgentStore agents;
+    private readonly TimeProvider time;
 
     public PurchaseService(PurchaseStore store, RecipeCatalog recipes, ISchedulerFactory schedulers, ILinkClient link, CardVault vault,
-        ILogger<PurchaseService> logger, PurchaseDispatcher dispatcher)
+        ILogger<PurchaseService> logger, PurchaseDispatcher dispatcher, AgentStore agents, CallbackRules callbacks, TimeProvider time)
     {
+        this.agents = agents;
+        this.time = time;
+        Callbacks = callbacks;
         this.dispatcher = dispatcher;
         this.store = store;
         this.recipes = recipes;
@@ -40,6 +47,9 @@ public sealed class PurchaseService : IDisposable
         this.logger = logger;
         _intakes = new GroupCommit<PendingIntake, IntakeWrite>(IntakeAndQueueAsync);
     }
+
+    /// <summary>Where a purchase's <c>callback_url</c> may point (<c>Webhooks:AllowPrivateNetworks</c>, <c>Webhooks:AllowedTargets</c>).</summary>
+    public CallbackRules Callbacks { get; }
 
     /// <inheritdoc />
     public void Dispose() => _intakes.Dispose();
@@ -57,10 +67,14 @@ public sealed class PurchaseService : IDisposable
 
     public async Task<SubmitResult> SubmitAsync(Agent agent, string idempotencyKey, JsonElement body, string? scheduleId, CancellationToken cancellationToken)
     {
-        var (request, errors) = PurchaseBody.Parse(body);
+        var (request, errors) = PurchaseBody.Parse(body, callbacks: Callbacks);
         if (request is null)
         {
             return new SubmitResult(422, null, null, errors);
+        }
+        if (await PurchaseRateRefusalAsync(agent, idempotencyKey, cancellationToken) is { } limited)
+        {
+            return limited;
         }
         Recipe recipe;
         try
@@ -82,7 +96,7 @@ public sealed class PurchaseService : IDisposable
                 return new SubmitResult(result.StatusCode, result.PurchaseId, result.ResponseJson, [], Replayed: true);
             case IntakeDisposition.KeyReused:
                 return new SubmitResult(409, result.PurchaseId, null, [new ApiError(ApiErrorCodes.IdempotencyKeyReused,
-                    $"Idempotency-Key '{idempotencyKey}' was already used for purchase {result.PurchaseId} with a different body; " +
+                    $"Idempotency-Key '{InputEcho.Quote(idempotencyKey)}' was already used for purchase {result.PurchaseId} with a different body; " +
                     "retry with the same body to get that purchase, or use a new key for a new purchase", "Idempotency-Key")]);
         }
         if (!result.Decision!.Allowed)
@@ -90,6 +104,28 @@ public sealed class PurchaseService : IDisposable
             Log.PolicyRefused(logger, result.PurchaseId!, agent.Name, result.Decision.Rule);
         }
         return new SubmitResult(201, result.PurchaseId, result.ResponseJson, []);
+    }
+
+    /// <summary>
+    /// A 429 when the agent has created its policy's purchases per hour, unless the key was used before (a retry
+    /// replays). Checked before the intake's group commit, so concurrent creates may pass it by a few; nothing is
+    /// stored for a refusal, so it never counts against a budget.
+    /// </summary>
+    private async Task<SubmitResult?> PurchaseRateRefusalAsync(Agent agent, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (agent.Policy.MaxPurchasesPerHour is not { } limit
+            || await agents.PurchaseRateFullUntilAsync(agent.Id, limit, cancellationToken) is not { } until
+            || await agents.HasIdempotencyKeyAsync(agent.Id, idempotencyKey, cancellationToken))
+        {
+            return null;
+        }
+        var wait = until - time.GetUtcNow();
+        var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+        Log.PurchaseRateLimited(logger, agent.Name, limit);
+        return new SubmitResult(429, null, null, [new ApiError(ApiErrorCodes.RateLimited,
+            $"this agent may create at most {limit} purchases an hour (its policy's max_purchases_per_hour) and has reached it; " +
+            $"retry in {seconds} s (Retry-After), or ask the owner to raise the limit (checkout-agent agent policy {agent.Name} --max-purchases-per-hour N)",
+            "max_purchases_per_hour")], RetryAfter: TimeSpan.FromSeconds(seconds));
     }
 
     /// <summary>The purchase if it exists and belongs to <paramref name="agentId"/> (any agent when null).</summary>

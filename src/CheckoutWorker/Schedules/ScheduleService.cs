@@ -21,7 +21,7 @@ public sealed class ScheduleService(
 {
     public async Task<ScheduleCreateResult> CreateAsync(Agent agent, JsonElement body, CancellationToken cancellationToken)
     {
-        var (draft, errors) = ScheduleBody.Parse(body, time.GetUtcNow());
+        var (draft, errors) = ScheduleBody.Parse(body, time.GetUtcNow(), purchases.Callbacks);
         if (draft is null)
         {
             return new ScheduleCreateResult(422, null, errors);
@@ -40,7 +40,7 @@ public sealed class ScheduleService(
         if (!await store.InsertAsync(record, cancellationToken))
         {
             return new ScheduleCreateResult(409, null, [new ApiError(ApiErrorCodes.ScheduleNameTaken,
-                $"this agent already has a schedule named '{draft.Name}'; pick another name, or delete that schedule first", "name")]);
+                $"this agent already has a schedule named '{InputEcho.Quote(draft.Name)}'; pick another name, or delete that schedule first", "name")]);
         }
         try
         {

@@ -39,8 +39,9 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly HttpClient _http;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    /// <param name="resolver">Resolves callback hosts; default DNS.</param>
     public WebhookDispatcher(CheckoutDatabase database, PurchaseStore store, AgentStore agents, IOptions<WebhookOptions> options,
-        TimeProvider time, ILogger<WebhookDispatcher> logger)
+        TimeProvider time, ILogger<WebhookDispatcher> logger, ICallbackResolver? resolver = null)
     {
         _outbox = new WebhookOutbox(database);
         _store = store;
@@ -55,6 +56,8 @@ public sealed class WebhookDispatcher : BackgroundService
             UseProxy = false,
             ConnectTimeout = _options.RequestTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // Every connection is made here, to an address the callback rules allow (no SSRF, no DNS rebinding).
+            ConnectCallback = new CallbackGuard(_options.Rules(), resolver ?? new DnsCallbackResolver()).ConnectAsync,
         }, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _store.WebhookQueued += Wake;
     }
@@ -152,11 +155,21 @@ public sealed class WebhookDispatcher : BackgroundService
         }
 
         var attempt = delivery.Attempts + 1;
-        var (status, problem, elapsed) = await SendAsync(delivery, agent!.WebhookSecret);
+        var (status, problem, elapsed, refused) = await SendAsync(delivery, agent!.SigningSecrets(_time.GetUtcNow()));
         var now = _time.GetUtcNow();
         string message;
         bool recorded;
-        if (status is >= 200 and < 300)
+        if (refused)
+        {
+            // The rules would refuse every retry as well: the delivery ends now.
+            recorded = await _outbox.RecordAsync(delivery, attempt, WebhookStates.Failed, null, CancellationToken.None);
+            message = $"{subject}: not sent, the callback is refused: {problem}; given up (Webhooks:AllowedTargets can allow an on-premise receiver)";
+            if (recorded)
+            {
+                Log.WebhookNotSent(_logger, delivery.Id, delivery.EventType, delivery.PurchaseId, "callback refused: " + problem);
+            }
+        }
+        else if (status is >= 200 and < 300)
         {
             recorded = await _outbox.RecordAsync(delivery, attempt, WebhookStates.Delivered, null, CancellationToken.None);
             message = $"{subject}: delivered ({status}) on attempt {attempt} in {elapsed} ms";
@@ -199,8 +212,11 @@ public sealed class WebhookDispatcher : BackgroundService
         await _store.AppendAsync(delivery.PurchaseId, TimelineKind, message, CancellationToken.None, elapsed);
     }
 
-    /// <summary>One POST: the status code, or why there was none; the answer's body is never read.</summary>
-    private async Task<(int? Status, string? Problem, long ElapsedMs)> SendAsync(WebhookDelivery delivery, string secret)
+    /// <summary>
+    /// One POST: the status code, or why there was none (Refused: the callback rules refused its address); the answer's
+    /// body is never read. Signed with every current secret of the agent (two during a secret rotation).
+    /// </summary>
+    private async Task<(int? Status, string? Problem, long ElapsedMs, bool Refused)> SendAsync(WebhookDelivery delivery, IReadOnlyList<string> secrets)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url);
         request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(delivery.Body));
@@ -208,17 +224,21 @@ public sealed class WebhookDispatcher : BackgroundService
         request.Headers.TryAddWithoutValidation("User-Agent", WebhookSignature.UserAgent);
         request.Headers.TryAddWithoutValidation(WebhookSignature.EventIdHeader, delivery.Id);
         request.Headers.TryAddWithoutValidation(WebhookSignature.EventTypeHeader, delivery.EventType);
-        request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(secret, _time.GetUtcNow(), delivery.Body));
+        request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(secrets, _time.GetUtcNow(), delivery.Body));
         using var timeout = new CancellationTokenSource(_options.RequestTimeout);
         var clock = Stopwatch.StartNew();
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return ((int)response.StatusCode, null, clock.ElapsedMilliseconds);
+            return ((int)response.StatusCode, null, clock.ElapsedMilliseconds, false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            return (null, "timed out", clock.ElapsedMilliseconds);
+            return (null, "timed out", clock.ElapsedMilliseconds, false);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is CallbackRefusedException refused)
+        {
+            return (null, refused.Message, clock.ElapsedMilliseconds, true);
         }
         catch (HttpRequestException ex)
         {
@@ -230,11 +250,11 @@ public sealed class WebhookDispatcher : BackgroundService
                 HttpRequestError.ProxyTunnelError => "proxy refused",
                 HttpRequestError.HttpProtocolError or HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded => "invalid HTTP response",
                 _ => "request failed",
-            }, clock.ElapsedMilliseconds);
+            }, clock.ElapsedMilliseconds, false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException)
         {
-            return (null, "the URL cannot be requested", clock.ElapsedMilliseconds);
+            return (null, "the URL cannot be requested", clock.ElapsedMilliseconds, false);
         }
     }
 

@@ -27,8 +27,27 @@ public sealed class WebhookOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <value>
+    /// Whether webhooks may go to loopback, private, link-local and other non-public addresses. Default false: such a
+    /// callback is refused at intake (422) and at connect time. Turn it on only for tests and receivers on this machine.
+    /// </value>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <value>
+    /// Host names, IP addresses and CIDRs (<c>hooks.corp.example</c>, <c>10.20.0.0/16</c>) allowed as callback targets
+    /// although private: on-premise receivers. Default none.
+    /// </value>
+    public List<string> AllowedTargets { get; set; } = [];
+
+    /// <summary>The callback rules these settings make (see <see cref="CallbackRules"/>).</summary>
+    public CallbackRules Rules() => CallbackRules.Create(AllowPrivateNetworks, AllowedTargets).Rules;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var error in CallbackRules.Create(AllowPrivateNetworks, AllowedTargets).Errors)
+        {
+            yield return new ValidationResult($"Webhooks:AllowedTargets: {error}.", [nameof(AllowedTargets)]);
+        }
         if (MaxDelay < InitialDelay)
         {
             yield return new ValidationResult(

@@ -27,13 +27,32 @@ public static class WebhookSignature
     public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
 
     /// <summary>The header value for <paramref name="body"/> sent at <paramref name="timestamp"/>.</summary>
-    public static string Sign(string secret, DateTimeOffset timestamp, string body)
+    public static string Sign(string secret, DateTimeOffset timestamp, string body) => Sign([secret], timestamp, body);
+
+    /// <summary>
+    /// The header value with one <c>v1</c> per secret, in order (<c>t=…,v1=…,v1=…</c>): during a secret rotation the
+    /// new and the previous secret both sign, so a receiver still holding the old one keeps verifying.
+    /// </summary>
+    public static string Sign(IReadOnlyList<string> secrets, DateTimeOffset timestamp, string body)
     {
-        ArgumentException.ThrowIfNullOrEmpty(secret);
+        ArgumentOutOfRangeException.ThrowIfZero(secrets.Count);
         ArgumentNullException.ThrowIfNull(body);
         var seconds = timestamp.ToUnixTimeSeconds();
-        return string.Create(CultureInfo.InvariantCulture, $"t={seconds},v1={Convert.ToHexStringLower(Mac(secret, seconds, body))}");
+        var header = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"t={seconds}"));
+        foreach (var secret in secrets)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(secret);
+            header.Append(",v1=").Append(Convert.ToHexStringLower(Mac(secret, seconds, body)));
+        }
+        return header.ToString();
     }
+
+    /// <summary>
+    /// True when the header verifies with any of <paramref name="secrets"/>: a receiver in the middle of a rotation
+    /// passes both the new and the old secret.
+    /// </summary>
+    public static bool Verify(IEnumerable<string> secrets, string? headerValue, string body, DateTimeOffset now, TimeSpan? tolerance = null) =>
+        secrets.Aggregate(false, (any, secret) => Verify(secret, headerValue, body, now, tolerance) | any);
 
     /// <summary>
     /// True when <paramref name="headerValue"/> holds a timestamp within <paramref name="tolerance"/> of

@@ -241,6 +241,8 @@ public class AccountLeakTests
 
             var environment = new Dictionary<string, string>
             {
+                // The webhook receiver is on loopback.
+                ["Webhooks__AllowPrivateNetworks"] = "true",
                 ["Seq__ServerUrl"] = seq.BaseUrl.ToString(),
                 // Playwright's driver would print every typed value with these: the worker must start it without them.
                 ["DEBUG"] = "pw:api,pw:protocol,pw:channel",

@@ -217,6 +217,8 @@ public class LeakSuiteTests
         {
             var environment = new Dictionary<string, string>
             {
+                // The webhook receiver is on loopback.
+                ["Webhooks__AllowPrivateNetworks"] = "true",
                 ["Seq__ServerUrl"] = seq.BaseUrl.ToString(),
                 // Set as an operator might while debugging: Playwright's driver would print every typed value. The
                 // worker must start its driver without them.

@@ -56,7 +56,7 @@ internal sealed class LeakWorld : IAsyncDisposable
         {
             world.Seq = seqReachable ? await FakeSeq.StartAsync() : null;
             world.Webhooks = await WebhookReceiver.StartAsync();
-            var settings = new Dictionary<string, string?>(configuration ?? new Dictionary<string, string?>())
+            var settings = new Dictionary<string, string?>(WebhookReceiver.AllowingLoopback(configuration))
             {
                 ["Seq:ServerUrl"] = world.Seq?.BaseUrl.ToString() ?? $"http://127.0.0.1:{ClosedPort()}",
             };

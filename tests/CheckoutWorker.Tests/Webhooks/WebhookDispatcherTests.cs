@@ -137,7 +137,7 @@ public class WebhookDispatcherTests : DataDirectoryTest
         var agent = await AddAgentAsync("redirected");
         var purchase = (await QueueRefusedAsync(agent, receiver.Url(), 1)).Single();
 
-        await StartDispatcherAsync(new WebhookOptions { RetryFor = TimeSpan.FromMilliseconds(1), PollInterval = TimeSpan.FromMilliseconds(50) });
+        await StartDispatcherAsync(new WebhookOptions { AllowPrivateNetworks = true, RetryFor = TimeSpan.FromMilliseconds(1), PollInterval = TimeSpan.FromMilliseconds(50) });
         await WebhookServiceTests.WaitForDeliveriesAsync(new WebhookOutbox(_database), _store, purchase, WebhookStates.Failed);
 
         Assert.That(receiver.Received.Select(r => r.Path), Is.EqualTo(new[] { "/hooks/checkout" }), "the Location was never requested");
@@ -160,6 +160,7 @@ public class WebhookDispatcherTests : DataDirectoryTest
 
         await StartDispatcherAsync(new WebhookOptions
         {
+            AllowPrivateNetworks = true,
             RetryFor = TimeSpan.FromMilliseconds(1), RequestTimeout = TimeSpan.FromMilliseconds(300), PollInterval = TimeSpan.FromMilliseconds(50),
         });
         var outbox = new WebhookOutbox(_database);
@@ -215,7 +216,7 @@ public class WebhookDispatcherTests : DataDirectoryTest
     {
         var database = new CheckoutDatabase(_database.Path!);
         var dispatcher = new WebhookDispatcher(database, new PurchaseStore(database, TimeProvider.System), new AgentStore(database, TimeProvider.System),
-            Options.Create(options ?? new WebhookOptions { PollInterval = TimeSpan.FromMilliseconds(50) }), TimeProvider.System,
+            Options.Create(options ?? new WebhookOptions { PollInterval = TimeSpan.FromMilliseconds(50), AllowPrivateNetworks = true }), TimeProvider.System,
             NullLogger<WebhookDispatcher>.Instance);
         _dispatchers.Add(dispatcher);
         await dispatcher.StartAsync(CancellationToken.None);

@@ -39,6 +39,16 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
+    /// <summary>
+    /// The worker setting every test that delivers to this loopback receiver gives, explicitly: webhooks to loopback
+    /// and other private addresses are refused otherwise (intake 422, and at connect time).
+    /// </summary>
+    public const string AllowPrivateNetworksKey = "Webhooks:AllowPrivateNetworks";
+
+    /// <summary><paramref name="configuration"/> (or none) with <see cref="AllowPrivateNetworksKey"/> on.</summary>
+    public static Dictionary<string, string?> AllowingLoopback(IReadOnlyDictionary<string, string?>? configuration = null) =>
+        new(configuration ?? new Dictionary<string, string?>()) { [AllowPrivateNetworksKey] = "true" };
+
     /// <param name="respond">Status to answer for a request and its number; default 200 for all.</param>
     public static async Task<WebhookReceiver> StartAsync(Func<ReceivedWebhook, int, Task<int>>? respond = null)
     {

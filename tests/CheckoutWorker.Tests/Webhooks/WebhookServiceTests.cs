@@ -18,7 +18,7 @@ public class WebhookServiceTests
     public async Task PolicyRefusedPurchase_SendsPurchaseFailed_SignedWithTheAgentsSecret()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var service = await TestService.StartAsync();
+        await using var service = await TestService.StartAsync(configuration: WebhookReceiver.AllowingLoopback());
         var (client, agent) = await service.AddAgentAsync("refused", policy: new AgentPolicy { MaxPerPurchase = 1000 });
 
         var purchaseId = await CreateAsync(client, service.PurchaseBody(2400, receiver.Url()));
@@ -55,6 +55,7 @@ public class WebhookServiceTests
         await using var receiver = await WebhookReceiver.StartAsync(500, 500, 200);
         await using var service = await TestService.StartAsync(configuration: new Dictionary<string, string?>
         {
+            [WebhookReceiver.AllowPrivateNetworksKey] = "true",
             ["Webhooks:InitialDelay"] = "00:00:00.150",
         });
         var (client, agent) = await service.AddAgentAsync("retrier", policy: new AgentPolicy { MaxPerPurchase = 1000 });
@@ -86,6 +87,7 @@ public class WebhookServiceTests
         await using var receiver = await WebhookReceiver.StartAsync(503);
         await using var service = await TestService.StartAsync(configuration: new Dictionary<string, string?>
         {
+            [WebhookReceiver.AllowPrivateNetworksKey] = "true",
             ["Webhooks:InitialDelay"] = "00:00:00.100",
             ["Webhooks:RetryFor"] = "00:00:00.600",
         });
@@ -111,7 +113,7 @@ public class WebhookServiceTests
     public async Task RealCheckout_SendsAwaitingApprovalThenSucceeded_WithNoCardDataInAnyBody()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var service = await TestService.StartAsync(withShop: true);
+        await using var service = await TestService.StartAsync(withShop: true, configuration: WebhookReceiver.AllowingLoopback());
         var (client, agent) = await service.AddAgentAsync("shopper");
 
         var purchaseId = await CreateAsync(client, service.PurchaseBody(callbackUrl: receiver.Url()));
