@@ -73,8 +73,10 @@ public sealed class VariantTests : HttpShopTest
         Assert.That(new Uri(shop.CardProcessorOrigin).Port, Is.Not.EqualTo(shop.BaseUrl.Port));
         Assert.That(frame.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain($"frame-ancestors {shop.BaseUrl.GetLeftPart(UriPartial.Authority)}"));
         Assert.That(await frame.Content.ReadAsStringAsync(), Does.Contain("<label for=\"card-number\">Card number</label>"));
-        Assert.That(JsonDocument.Parse(body).RootElement.GetProperty("token").GetString(), Does.StartWith("tok_"));
-        Assert.That(body, Does.Not.Contain("4242").And.Not.Contain("739"));
+        var tokenValue = JsonDocument.Parse(body).RootElement.GetProperty("token").GetString()!;
+        Assert.That(tokenValue, Does.StartWith("tok_"));
+        // The token is random and may hold any digits: the echo check reads everything around it.
+        Assert.That(body.Replace(tokenValue, "tok_", StringComparison.Ordinal), Does.Not.Contain("4242").And.Not.Contain("739"));
         Assert.That(shopPageOnProcessor.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "the processor's origin serves no shop pages");
         Assert.That(shop.CardTokenRequests, Is.EqualTo(1));
     }
