@@ -192,7 +192,7 @@ public class ClusterTests : DataDirectoryTest
         var database = CheckoutDatabase.Postgres(connectionString);
         _world = await ServiceWorld.StartAsync(DataDirectory, EmulatorApprovalMode.Auto, new DemoShopOptions(), database);
         var (scopes, _) = Scopes.Parse("purchases:write,purchases:read,schedules:write");
-        var token = (await new AgentStore(database, TimeProvider.System).AddAsync("scheduler", scopes, new AgentPolicy(), CancellationToken.None)).Token;
+        var token = (await new AgentStore(database, TimeProvider.System).AddAsync("scheduler", scopes, AgentPolicy.Unlimited, CancellationToken.None)).Token;
         var environment = NodeEnvironment(connectionString);
         var nodes = new List<ServiceProcess>();
         foreach (var name in new[] { "node-a", "node-b" })

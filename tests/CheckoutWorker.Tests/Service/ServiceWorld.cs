@@ -49,7 +49,8 @@ internal sealed class ServiceWorld : IAsyncDisposable
         database.Initialize();
         var (scopes, error) = Scopes.Parse("purchases:write,purchases:read");
         Assert.That(error, Is.Null);
-        var token = (await new AgentStore(database, TimeProvider.System).AddAsync("service-world", scopes, new AgentPolicy(), CancellationToken.None)).Token;
+        // No rate limits: the worlds' tests poll purchases as fast as they like; the limits have tests of their own.
+        var token = (await new AgentStore(database, TimeProvider.System).AddAsync("service-world", scopes, AgentPolicy.Unlimited, CancellationToken.None)).Token;
         return new ServiceWorld(dataDirectory, emulator, shop, token);
     }
 
