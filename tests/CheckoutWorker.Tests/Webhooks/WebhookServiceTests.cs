@@ -151,7 +151,8 @@ public class WebhookServiceTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var service = await TestService.StartAsync(sandboxOptions: new LinkSandboxOptions { Authentication = SandboxAuthenticationMode.Auto },
-            shopOptions: new DemoShopOptions { Variant = DemoVariant.ThreeDs });
+            shopOptions: new DemoShopOptions { Variant = DemoVariant.ThreeDs },
+            configuration: new Dictionary<string, string?> { [WebhookReceiver.AllowPrivateNetworksKey] = "true" });
         var (client, _) = await service.AddAgentAsync("shopper");
         var body = service.PurchaseBody(callbackUrl: receiver.Url());
         body["recipe"] = "demo-three-ds";
