@@ -131,7 +131,13 @@ public static class ApiEndpoints
         {
             errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"unknown query parameter '{InputEcho.Quote(name)}'; known: {string.Join(", ", ListParameters)}", InputEcho.Quote(name)));
         }
-        string? Text(string name) => query.TryGetValue(name, out var value) && value.ToString().Length > 0 ? value.ToString() : null;
+        foreach (var name in ListParameters.Where(n => query.TryGetValue(n, out var v) && v.ToString().Any(char.IsControl)))
+        {
+            // No id, recipe or time holds a control character, and PostgreSQL refuses a NUL in text outright.
+            errors.Add(new ApiError(ApiErrorCodes.InvalidQuery, $"{name} must not contain control characters (such as %00); got '{InputEcho.Quote(query[name].ToString())}'", name));
+        }
+        string? Text(string name) => query.TryGetValue(name, out var value) && value.ToString().Length > 0 && !value.ToString().Any(char.IsControl)
+            ? value.ToString() : null;
         DateTimeOffset? Time(string name)
         {
             if (Text(name) is not { } text)

@@ -20,6 +20,7 @@ namespace CheckoutAgent.Tests.Leaks;
 public sealed class AgentSecretLeakTests
 {
     [Test]
+    [Category(TestStorage.SqliteOnly)] // the owner's CLI (agent audit) reads the data directory's SQLite file
     public async Task RotationRateLimitsAndRefusals_NeverPrintATokenOrWebhookSecret()
     {
         var console = new StringWriter();
