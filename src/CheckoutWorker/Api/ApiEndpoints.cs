@@ -21,6 +21,19 @@ public static class ApiEndpoints
         app.MapGet("/v1/health", () => Results.Json(new { status = "ok" })).WithName("health").WithTags("service").AllowAnonymous();
 
         var v1 = app.MapGroup("/v1");
+        // No id or name in a path holds a control character (and PostgreSQL refuses a NUL in text outright): 400, not 500.
+        v1.AddEndpointFilter(async (context, next) =>
+        {
+            foreach (var (name, value) in context.HttpContext.Request.RouteValues)
+            {
+                if (value is string text && text.Any(char.IsControl))
+                {
+                    return ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidField,
+                        $"the {name} in the path must not contain control characters (such as %00); got '{InputEcho.Quote(text)}'", name));
+                }
+            }
+            return await next(context);
+        });
         v1.MapPost("/purchases", CreatePurchaseAsync).RequireScope(Scopes.PurchasesWrite)
             .WithName("createPurchase").WithTags("purchases")
             .WithSummary("Queue a purchase (Idempotency-Key required: the same key and body replays the first response, a different body is 409)")
@@ -187,6 +200,41 @@ public static class ApiEndpoints
     /// Reads a JSON body: <c>application/json</c> only, at most <see cref="MaxBodyBytes"/>, well formed. Errors say
     /// where the JSON broke. Kestrel's minimum data rate drops clients that trickle a body.
     /// </summary>
+    /// <summary>The path of the first string (or property name) holding a NUL, e.g. <c>items[0].name</c>; null when none does.</summary>
+    internal static string? FindNul(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return element.GetString()!.Contains('\0', StringComparison.Ordinal) ? path : null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindNul(item, $"{path}[{index++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Name.Contains('\0', StringComparison.Ordinal))
+                    {
+                        return path;
+                    }
+                    if (FindNul(property.Value, path.Length == 0 ? property.Name : $"{path}.{property.Name}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
     internal static async Task<(JsonDocument? Body, IResult? Error)> ReadJsonAsync(HttpContext http, CancellationToken cancellationToken)
     {
         var contentType = http.Request.ContentType ?? "";
@@ -216,7 +264,16 @@ public static class ApiEndpoints
             {
                 return (null, ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidJson, "the request body is empty; send a JSON object")));
             }
-            return (JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 }), null);
+            var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+            if (FindNul(document.RootElement, "") is { } field)
+            {
+                document.Dispose();
+                // No field of ours means anything with a NUL in it, and PostgreSQL refuses one in text outright.
+                return (null, ApiResults.Error(400, new ApiError(ApiErrorCodes.InvalidField,
+                    $"{(field.Length == 0 ? "the body" : $"'{InputEcho.Quote(field)}'")} holds a NUL character (\\u0000): remove it and retry",
+                    field.Length == 0 ? null : InputEcho.Quote(field))));
+            }
+            return (document, null);
         }
         catch (JsonException ex)
         {
