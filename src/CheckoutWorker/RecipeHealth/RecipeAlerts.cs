@@ -42,14 +42,7 @@ public sealed class RecipeAlerts : IDisposable
         _requestTimeout = webhooks.Value.RequestTimeout;
         _time = time;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = false,
-            ConnectTimeout = _requestTimeout,
-            ConnectCallback = new CallbackGuard(webhooks.Value.Rules(), resolver ?? new DnsCallbackResolver()).ConnectAsync,
-        }, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = CallbackGuard.CreateClient(webhooks.Value, resolver);
     }
 
     /// <returns>How the alert went, for the check's record (e.g. <c>recipe.broken delivered (204)</c>); null when no URL is set.</returns>

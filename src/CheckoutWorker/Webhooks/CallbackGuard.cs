@@ -27,6 +27,26 @@ public sealed class CallbackRefusedException(string message) : Exception(message
 /// </summary>
 public sealed class CallbackGuard(CallbackRules rules, ICallbackResolver resolver)
 {
+    /// <summary>
+    /// The HTTP client for callbacks (purchase webhooks, <c>recipe.broken</c>): every connection is made through a guard
+    /// with <paramref name="options"/>' rules (no SSRF, no DNS rebinding), no redirects, cookies or proxy, and no overall
+    /// timeout (each request brings its own).
+    /// </summary>
+    /// <param name="resolver">Resolves callback hosts; default DNS.</param>
+    public static HttpClient CreateClient(WebhookOptions options, ICallbackResolver? resolver = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            ConnectTimeout = options.RequestTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectCallback = new CallbackGuard(options.Rules(), resolver ?? new DnsCallbackResolver()).ConnectAsync,
+        }, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var host = context.DnsEndPoint.Host.Trim('[', ']');

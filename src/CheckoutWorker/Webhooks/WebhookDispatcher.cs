@@ -49,16 +49,7 @@ public sealed class WebhookDispatcher : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = false,
-            ConnectTimeout = _options.RequestTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            // Every connection is made here, to an address the callback rules allow (no SSRF, no DNS rebinding).
-            ConnectCallback = new CallbackGuard(_options.Rules(), resolver ?? new DnsCallbackResolver()).ConnectAsync,
-        }, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = CallbackGuard.CreateClient(_options, resolver);
         _store.WebhookQueued += Wake;
     }
 
