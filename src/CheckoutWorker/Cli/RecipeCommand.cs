@@ -11,13 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Cli;
 
-/// <summary><c>checkout-agent recipe lint|test</c>: the recipe author's tools.</summary>
+/// <summary><c>checkout-agent recipe lint|test|record</c>: the recipe author's tools (record: <see cref="RecipeRecordCommand"/>).</summary>
 internal static class RecipeCommand
 {
     public static Command Create() => new("recipe", "Tools for recipe authors: check recipes, and walk them against a merchant. See recipes/README.md.")
     {
         CreateLint(),
         CreateTest(),
+        RecipeRecordCommand.Create(),
     };
 
     private static Command CreateLint()

@@ -123,8 +123,8 @@ public static partial class RecipeDraft
 
         var yaml = new StringBuilder();
         yaml.AppendLine("# yaml-language-server: $schema=recipe.schema.json");
-        yaml.AppendLine(CultureInfo.InvariantCulture, $"# Recorded by `checkout-agent recipe record` from {Redact(recording.StartUrl)}. Review the TODO and \"suggested\" comments,");
-        yaml.AppendLine("# then run `checkout-agent recipe test THIS-FILE --dry-run` (see recipes/README.md).");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"# Recorded by `checkout-agent recipe record` from {Redact(recording.StartUrl)}. Check the comments on its steps");
+        yaml.AppendLine("# (values to fill in, suggested totals), then run `checkout-agent recipe test THIS-FILE --dry-run` (recipes/README.md).");
         yaml.AppendLine("recipe: 1");
         yaml.AppendLine("merchant:");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"  name: {Quote(recording.MerchantName)}");
@@ -167,6 +167,10 @@ public static partial class RecipeDraft
         }
         return new RecipeDraftResult(yaml.ToString(), notes, steps.Count);
     }
+
+    /// <summary>The locator the draft would write for <paramref name="action"/>, for progress lines and logs. Holds no value.</summary>
+    public static string Describe(RecordedAction action) =>
+        action.Candidates.Count == 0 ? "(no locator)" : Choose(action, out _).ToString();
 
     /// <summary>
     /// The locator to write: the first candidate that matched exactly one element; else a CSS one; else the first, with
