@@ -208,6 +208,7 @@ internal static class RecipeCommand
             return 0;
         }
         await PrintFailureAsync(stdout, result.Code, result.FailedStep, result.Message, result.PageState, result.ScreenshotPath);
+        await PrintSuggestionAsync(stdout, result.Suggestion);
         return 1;
     }
 
@@ -254,6 +255,24 @@ internal static class RecipeCommand
         await output.WriteLineAsync($"  why:        {message ?? "-"}");
         await output.WriteLineAsync($"  page:       {page ?? "-"}");
         await output.WriteLineAsync($"  screenshot: {screenshot ?? "-"} (card fields masked)");
+    }
+
+    /// <summary>The verified fixes for a broken locator, as step lines to paste (see <see cref="LocatorSuggestions"/>).</summary>
+    private static async Task PrintSuggestionAsync(TextWriter output, LocatorSuggestion? suggestion)
+    {
+        if (suggestion is null)
+        {
+            return;
+        }
+        await output.WriteLineAsync($"  locator:    {suggestion.Summary}");
+        if (suggestion.Steps.Count > 0)
+        {
+            await output.WriteLineAsync("  try:        (each matches exactly one element on the page now)");
+            foreach (var line in suggestion.Steps)
+            {
+                await output.WriteLineAsync($"                {line}");
+            }
+        }
     }
 
     /// <summary>demo-shop.yaml is the single-page variant's recipe; demo-NAME.yaml is variant NAME's.</summary>

@@ -49,7 +49,11 @@ public sealed record RecipeRunResult(
     IReadOnlyList<Timing> Timings,
     string? ScreenshotPath,
     RecipeStep? FailedStep = null,
-    string? PageState = null);
+    string? PageState = null)
+{
+    /// <value>For a step whose locator matched nothing or several: what the live page offers instead (verified). Else null.</value>
+    public LocatorSuggestion? Suggestion { get; init; }
+}
 
 /// <summary>
 /// Walks a recipe in one browser context. Deterministic: no model, no guessing. Card values are revealed only at the
@@ -250,7 +254,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     var detail = ex is TargetMissingException ? ex.Message
                         : step.TypesSecret || secretOnPage ? ex.GetType().Name
                         : $"{ex.GetType().Name}: {CardNumberMasker.Mask(FirstLine(ex.Message))}";
-                    return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}");
+                    // A locator that matches nothing or several: say what the page has instead (see LocatorSuggestions).
+                    var suggestion = TargetOf(step) is { } spec ? await LocatorSuggestions.ForStepAsync(page, step, spec) : null;
+                    return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}{Hint(suggestion)}")
+                        with { Suggestion = suggestion };
                 }
                 if (end.Result is { } ended)
                 {
@@ -969,6 +976,12 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         }
         return root?.Locator(spec.Css!) ?? page.Locator(spec.Css!);
     }
+
+    /// <summary>"; on the page: { label: CVC } or { label: Card number }" for a one-line message; empty without suggestions.</summary>
+    private static string Hint(LocatorSuggestion? suggestion) =>
+        suggestion is null ? ""
+        : suggestion.Locators.Count == 0 ? $"; {suggestion.Summary}"
+        : $"; {suggestion.Summary}; on the page now: {string.Join(" or ", suggestion.Locators)}";
 
     private static string FirstLine(string message)
     {

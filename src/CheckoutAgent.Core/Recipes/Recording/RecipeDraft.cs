@@ -237,7 +237,7 @@ public static partial class RecipeDraft
     }
 
     /// <summary><c>{ frame: { title: … }, label: Card number, value: "${card.number}" }</c>.</summary>
-    internal static string Flow(LocatorSpec spec, IReadOnlyList<(string Key, string Value)> extra)
+    public static string Flow(LocatorSpec spec, IReadOnlyList<(string Key, string Value)> extra)
     {
         var parts = new List<string>();
         if (spec.Frames.Count == 1)
@@ -287,7 +287,7 @@ public static partial class RecipeDraft
         : $"{{ css: {Quote(frame.Css!)} }}";
 
     /// <summary>Plain when YAML reads it back as the same string, else double-quoted with JSON escapes (valid YAML).</summary>
-    internal static string Quote(string text) =>
+    public static string Quote(string text) =>
         PlainScalar().IsMatch(text) && !ReservedWords().IsMatch(text)
             ? text
             : System.Text.Json.JsonSerializer.Serialize(text, QuoteOptions);

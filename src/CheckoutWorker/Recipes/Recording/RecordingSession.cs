@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Threading.Channels;
 using CheckoutAgent.Core.Recipes.Recording;
@@ -24,14 +23,6 @@ public sealed record RecordingBrowser(string Executable, int? CdpPort, string Di
 public sealed class RecordingSession : IAsyncDisposable
 {
     private const string BindingName = "__caRecord";
-    private static readonly Lazy<string> Script = new(() =>
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("recipe-recorder.js")
-            ?? throw new InvalidOperationException("recipe-recorder.js is not embedded");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
-
     private readonly TypedValueClassifier _classifier;
     private readonly ILogger _logger;
     private readonly Channel<(RecordedAction Action, IFrame Frame)> _incoming = Channel.CreateUnbounded<(RecordedAction, IFrame)>();
@@ -91,7 +82,7 @@ public sealed class RecordingSession : IAsyncDisposable
         });
         _context.Close += (_, _) => _ended.TrySetResult("the browser was closed");
         await _context.ExposeBindingAsync(BindingName, (BindingSource source, string json) => OnEvent(source, json));
-        await _context.AddInitScriptAsync(Script.Value);
+        await _context.AddInitScriptAsync(PageScripts.Recorder);
         _describing = DescribeFramesAsync();
         var page = _context.Pages.Count > 0 ? _context.Pages[0] : await _context.NewPageAsync();
         await page.GotoAsync(url).WaitAsync(cancellationToken);
@@ -207,34 +198,16 @@ public sealed class RecordingSession : IAsyncDisposable
 
     private async Task<(IReadOnlyList<FrameSpec>, string)> DescribeFrameAsync(IFrame frame)
     {
-        var path = new List<FrameSpec>();
         try
         {
-            for (var f = frame; f.ParentFrame is not null; f = f.ParentFrame)
-            {
-                await using var element = await f.FrameElementAsync();
-                var attributes = await element.EvaluateAsync<JsonElement>(
-                    "e => ({ title: e.getAttribute('title'), name: e.getAttribute('name'), src: e.getAttribute('src'), id: e.id || null })");
-                var a = new FrameAttributes(Text(attributes, "title"), Text(attributes, "name"), Text(attributes, "src"), Text(attributes, "id"));
-                path.Insert(0, !string.IsNullOrWhiteSpace(a.Title) ? new FrameSpec(Title: a.Title)
-                    : !string.IsNullOrWhiteSpace(a.Name) ? new FrameSpec(Name: a.Name)
-                    : !string.IsNullOrWhiteSpace(a.Id) ? new FrameSpec(Css: $"iframe#{a.Id}")
-                    : SrcPart(a.Src) is { } src ? new FrameSpec(Src: src)
-                    : new FrameSpec(Css: "iframe"));
-            }
+            return (await FrameSpecs.PathToAsync(frame), Origin(frame.Url));
         }
         catch (PlaywrightException ex)
         {
             Log.RecordedFrameUnknown(_logger, ex.GetType().Name);
+            return ([], Origin(frame.Url));
         }
-        return (path, Origin(frame.Url));
     }
-
-    private sealed record FrameAttributes(string? Title, string? Name, string? Src, string? Id);
-
-    /// <summary>The path of an iframe's src (no query: it can carry tokens); null when there is none worth naming.</summary>
-    private static string? SrcPart(string? src) =>
-        Uri.TryCreate(src, UriKind.Absolute, out var uri) && uri.AbsolutePath.Length > 1 ? uri.AbsolutePath : null;
 
     private static string Origin(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : url;
