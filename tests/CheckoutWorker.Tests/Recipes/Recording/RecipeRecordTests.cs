@@ -99,10 +99,15 @@ public class RecipeRecordTests : DataDirectoryTest
             Assert.That(yaml, Does.Contain("- fill: { label: Email, value: \"${buyer.email}\" }"), "page fields stay unscoped");
         });
 
+    // A card number one digit off, typed by mistake into the address and then replaced: it matches no placeholder, and
+    // must show up nowhere.
+    private const string MistypedCard = "4000056655665557";
+
     private static async Task FillShippingAsync(IPage page)
     {
         await page.GetByLabel("Email", new() { Exact = true }).FillAsync("jane.doe@example.com");
         await page.GetByLabel("Full name", new() { Exact = true }).FillAsync("Jane Doe");
+        await page.GetByLabel("Address", new() { Exact = true }).FillAsync(MistypedCard);
         await page.GetByLabel("Address", new() { Exact = true }).FillAsync("510 Townsend St");
         await page.GetByLabel("City", new() { Exact = true }).FillAsync("San Francisco");
         await page.GetByLabel("Postal code", new() { Exact = true }).FillAsync("94103");
@@ -162,7 +167,7 @@ public class RecipeRecordTests : DataDirectoryTest
         scanner.ScanText("logs", logs.Text);
         Assert.That(logs.Count, Is.GreaterThan(10), "the recorder logged its actions (Debug), and they were scanned");
         Assert.That(scanner.Findings, Is.Empty);
-        foreach (var typed in new[] { TypedExpiry, "4000056655665556", "5556" })
+        foreach (var typed in new[] { TypedExpiry, "4000056655665556", "5556", MistypedCard })
         {
             Assert.That(yaml + output + stderr + logs.Text, Does.Not.Contain(typed));
         }
