@@ -166,6 +166,11 @@ internal static class RecipeRecordCommand
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var enter = stdin is null ? Task.Delay(Timeout.Infinite, stop.Token) : stdin.ReadLineAsync(stop.Token).AsTask();
                 var ended = await Task.WhenAny(session.Ended, enter, Task.Delay(settings.MaxDuration, stop.Token));
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    await stderr.WriteLineAsync("checkout-agent recipe record: canceled; nothing was written.");
+                    return 1;
+                }
                 var reason = ended == session.Ended ? await session.Ended
                     : ended == enter ? "Enter was pressed"
                     : "the recording reached its time limit";

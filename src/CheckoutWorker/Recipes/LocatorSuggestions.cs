@@ -170,9 +170,25 @@ public static class LocatorSuggestions
         return Math.Max(contained, Math.Max(edit, shared));
     }
 
-    private static string Normalize(string text) =>
-        string.Join(' ', new string([.. text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : ' ')])
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    private static string Normalize(string text)
+    {
+        var words = " " + string.Join(' ', new string([.. text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : ' ')])
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)) + " ";
+        foreach (var (word, canonical) in Synonyms)
+        {
+            words = words.Replace($" {word} ", $" {canonical} ", StringComparison.Ordinal);
+        }
+        return words.Trim();
+    }
+
+    /// <summary>Checkout fields go by several names; each maps to one, so "Security code" is as close to "CVC" as can be.</summary>
+    private static readonly (string Word, string Canonical)[] Synonyms =
+    [
+        ("security code", "cvc"), ("card security code", "cvc"), ("cvv", "cvc"), ("cvv2", "cvc"), ("csc", "cvc"), ("card code", "cvc"),
+        ("expiration date", "expiry"), ("expiration", "expiry"), ("exp date", "expiry"), ("valid thru", "expiry"), ("expires", "expiry"),
+        ("zip code", "postal code"), ("zip", "postal code"), ("postcode", "postal code"), ("e mail", "email"),
+        ("card no", "card number"), ("credit card number", "card number"),
+    ];
 
     private static int Levenshtein(string a, string b)
     {

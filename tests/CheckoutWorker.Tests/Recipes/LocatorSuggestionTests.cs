@@ -46,9 +46,9 @@ public class LocatorSuggestionTests : DataDirectoryTest
     [Category("Browser")]
     public async Task MissingLabel_SuggestsTheSimilarLabelOnThePage_AsAStepToPaste()
     {
-        var output = await DryRunAsync(Recipe("demo-shop.yaml").Replace("label: CVC", "label: Security code (CVC)", StringComparison.Ordinal), "single-page");
+        var output = await DryRunAsync(Recipe("demo-shop.yaml").Replace("label: CVC", "label: Security code", StringComparison.Ordinal), "single-page");
 
-        Assert.That(output, Does.Contain("  locator:    nothing on the page matches label \"Security code (CVC)\""));
+        Assert.That(output, Does.Contain("  locator:    nothing on the page matches label \"Security code\""));
         Assert.That(output, Does.Contain("                - fill: { label: CVC, value: \"${card.cvc}\" }"));
         Assert.That(output, Does.Contain("on the page now: { label: CVC }"), "the one-line message, as the worker's outcome carries it");
     }
@@ -76,7 +76,9 @@ public class LocatorSuggestionTests : DataDirectoryTest
     }
 
     [TestCase("Card number *", "Card number", 1.0)]
-    [TestCase("Security code", "CVC", 0.0)]
+    [TestCase("Security code", "CVC", 1.0)]
+    [TestCase("ZIP", "Postal code", 1.0)]
+    [TestCase("Expiration date", "Expiry (MM/YY)", 0.8)]
     [TestCase("Place order", "Place your order", 0.6)]
     [TestCase("Email", "Email address", 0.8)]
     public void Similarity_IgnoresCaseAndPunctuation_AndRanksContainmentAndEdits(string a, string b, double atLeast) =>
