@@ -25,7 +25,9 @@ public static class LocatorSuggestions
     private const double MinSimilarity = 0.6;
 
     /// <summary>Suggestions for <paramref name="step"/>'s locator on <paramref name="page"/>; null when it has none or the page cannot tell.</summary>
-    public static async Task<LocatorSuggestion?> ForStepAsync(IPage page, RecipeStep step, LocatorSpec spec)
+    /// <param name="secretOnPage">A card or account value is on the page: the page's free text (a card preview widget
+    /// can echo what was typed) is not offered as <c>text</c> locators, only labels, role names and test ids.</param>
+    public static async Task<LocatorSuggestion?> ForStepAsync(IPage page, RecipeStep step, LocatorSpec spec, bool secretOnPage)
     {
         try
         {
@@ -34,7 +36,7 @@ public static class LocatorSuggestions
             {
                 return null; // found, but not usable (hidden, disabled): a locator fix would not help
             }
-            var found = count == 0 ? await SimilarAsync(page, spec) : await NarrowerAsync(page, spec, count);
+            var found = count == 0 ? await SimilarAsync(page, spec, wantText: spec.Text is not null && !secretOnPage) : await NarrowerAsync(page, spec, count);
             var summary = count == 0
                 ? $"nothing on the page matches {spec}"
                 : string.Create(CultureInfo.InvariantCulture, $"{spec} matches {count} elements; a recipe locator must match one");
@@ -63,7 +65,7 @@ public static class LocatorSuggestions
         _ => $"- {step.Kind}: {RecipeDraft.Flow(locator, [])}",
     };
 
-    private static async Task<IReadOnlyList<LocatorSpec>> SimilarAsync(IPage page, LocatorSpec spec)
+    private static async Task<IReadOnlyList<LocatorSpec>> SimilarAsync(IPage page, LocatorSpec spec, bool wantText)
     {
         var wanted = spec.Name ?? spec.Label ?? spec.Text ?? spec.TestId;
         if (wanted is null)
@@ -78,7 +80,7 @@ public static class LocatorSuggestions
             try
             {
                 path = await FrameSpecs.PathToAsync(frame);
-                names = await frame.EvaluateAsync<JsonElement>(PageScripts.Candidates, spec.Text is not null);
+                names = await frame.EvaluateAsync<JsonElement>(PageScripts.Candidates, wantText);
             }
             catch (PlaywrightException)
             {

@@ -255,7 +255,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                         : step.TypesSecret || secretOnPage ? ex.GetType().Name
                         : $"{ex.GetType().Name}: {CardNumberMasker.Mask(FirstLine(ex.Message))}";
                     // A locator that matches nothing or several: say what the page has instead (see LocatorSuggestions).
-                    var suggestion = TargetOf(step) is { } spec ? await LocatorSuggestions.ForStepAsync(page, step, spec) : null;
+                    var suggestion = TargetOf(step) is { } spec ? await LocatorSuggestions.ForStepAsync(page, step, spec, step.TypesSecret || secretOnPage) : null;
                     return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}{Hint(suggestion)}")
                         with { Suggestion = suggestion };
                 }

@@ -166,8 +166,9 @@ public sealed class RecordingSession : IAsyncDisposable
             };
             _incoming.Writer.TryWrite((action, source.Frame));
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Whatever went wrong stays here: an exception thrown back into Playwright would travel to the page with its text.
             Log.RecordingEventUnreadable(_logger, ex.GetType().Name); // the type only: the payload may hold a typed value
         }
     }
