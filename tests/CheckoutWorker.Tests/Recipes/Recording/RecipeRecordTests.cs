@@ -121,8 +121,11 @@ public class RecipeRecordTests : DataDirectoryTest
         await root.GetByLabel("Name on card", new() { Exact = true }).FillAsync("Jane Doe");
     }
 
+    // The closing dry run is checked once (single-page); the other two go straight to the sandbox purchase, which
+    // walks the same steps and more, to keep the three recordings quick.
     private async Task RecordAndCheckAsync(string variant, Func<IPage, Task> walk, Action<string> checkYaml)
     {
+        var dryRun = variant == "single-page";
         Directory.CreateDirectory(DataDirectory);
         var recipePath = Path.Combine(DataDirectory, $"recorded-{variant}.yaml");
         var port = FreePort();
@@ -137,6 +140,7 @@ public class RecipeRecordTests : DataDirectoryTest
             Display = _display!.Name,
             DataDirectory = DataDirectory,
             StepTimeout = TimeSpan.FromSeconds(10),
+            DryRun = dryRun,
         }, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), null, logs, timeout.Token);
 
         var page = await ConnectAsync(port, recording);
@@ -147,7 +151,7 @@ public class RecipeRecordTests : DataDirectoryTest
         Assert.That(exit, Is.Zero, output + stderr + (File.Exists(recipePath) ? File.ReadAllText(recipePath) : "") + logs.Text);
         Assert.That(output, Does.Contain("Recording ended: the confirmation page showed"));
         Assert.That(output, Does.Contain("1 recipe(s) checked, 0 problem(s)"));
-        Assert.That(output, Does.Contain("PASSED: dry run: stopped at step"));
+        Assert.That(output, dryRun ? Does.Contain("PASSED: dry run: stopped at step") : Does.Not.Contain("Walking it again"));
         Assert.That(output, Does.Not.Contain("review:"), "every value was placed and every locator is readable");
         var yaml = await File.ReadAllTextAsync(recipePath);
         Assert.That(yaml, Does.Contain("- navigate: \"${job.product_url}\""));
