@@ -81,8 +81,7 @@ internal static class RecipeRecordCommand
             using var logging = LoggerFactory.Create(b => b
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .AddFilter("CheckoutAgent", LogLevel.Warning));
-            var stdin = Console.IsInputRedirected ? null : Console.In;
-            return await RecordAsync(settings, Console.Out, Console.Error, stdin, logging.CreateLogger("CheckoutAgent.Worker.Recipes.Recording"), cancellationToken);
+            return await RecordAsync(settings, Console.Out, Console.Error, Console.In, logging.CreateLogger("CheckoutAgent.Worker.Recipes.Recording"), cancellationToken);
         });
         return command;
     }
@@ -164,7 +163,7 @@ internal static class RecipeRecordCommand
             await using (var session = await RecordingSession.StartAsync(new RecordingBrowser(executable, settings.CdpPort, display), startUrl, classifier, logger, cancellationToken))
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var enter = stdin is null ? Task.Delay(Timeout.Infinite, stop.Token) : stdin.ReadLineAsync(stop.Token).AsTask();
+                var enter = WaitForEnterAsync(stdin, stop.Token);
                 var ended = await Task.WhenAny(session.Ended, enter, Task.Delay(settings.MaxDuration, stop.Token));
                 if (cancellationToken.IsCancellationRequested)
                 {
@@ -236,6 +235,17 @@ internal static class RecipeRecordCommand
             DataDirectory = settings.DataDirectory,
         }, stdout, stderr, cancellationToken);
         return lint == 0 && test == 0 ? 0 : 1;
+    }
+
+    /// <summary>A line on standard input (a person pressing Enter, or a script writing one). At its end (no terminal,
+    /// or &lt;/dev/null) the recording goes on until the confirmation page.</summary>
+    private static async Task WaitForEnterAsync(TextReader? stdin, CancellationToken cancellationToken)
+    {
+        if (stdin is not null && await stdin.ReadLineAsync(cancellationToken) is not null)
+        {
+            return;
+        }
+        await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 
     /// <summary>What is wrong with the settings before anything starts, or null.</summary>

@@ -60,12 +60,15 @@ public sealed class RecordingSession : IAsyncDisposable
 
     private async Task OpenAsync(RecordingBrowser browser, string url, CancellationToken cancellationToken)
     {
-        _playwright = await Playwright.CreateAsync();
+        // Without DEBUG=pw:*: the driver would print every binding payload, typed values included.
+        _playwright = await BrowserPool.StartDriverAsync();
         // A throwaway profile: nothing of the walk (cookies, autofill) outlives it.
         _profile = Directory.CreateTempSubdirectory("checkout-agent-record-");
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         environment["DISPLAY"] = browser.Display;
+        environment.Remove("DEBUG");
+        environment.Remove("PWDEBUG");
         List<string> arguments = [.. BrowserPool.LaunchArguments.Where(a => a != "--disable-gpu"), "--disable-gpu"];
         if (browser.CdpPort is { } port)
         {
