@@ -21,7 +21,7 @@ public class RecipeRecordTests : DataDirectoryTest
     private const string TypedCard = "4000 0566 5566 5556";
     private const string TypedCvc = "737";
     private const int TypedMonth = 11;
-    private static readonly int TypedYear = DateTime.UtcNow.Year + 4;
+    private static readonly int TypedYear = TimeProvider.System.GetUtcNow().Year + 4;
     private static readonly string TypedExpiry = $"{TypedMonth:00}/{TypedYear % 100:00}";
 
     private VirtualDisplay? _display;
@@ -102,6 +102,54 @@ public class RecipeRecordTests : DataDirectoryTest
     // A card number one digit off, typed by mistake into the address and then replaced: it matches no placeholder, and
     // must show up nowhere.
     private const string MistypedCard = "4000056655665557";
+
+    [Test]
+    public async Task Record_StoppedWithEnter_BeforeTheConfirmation_WritesADraftThatSaysWhatToCheck()
+    {
+        Directory.CreateDirectory(DataDirectory);
+        var recipePath = Path.Combine(DataDirectory, "stopped.yaml");
+        var port = FreePort();
+        var enter = new EnterKey();
+        var stdout = new StringWriter();
+        var recording = RecipeRecordCommand.RecordAsync(new RecipeRecordCommand.RecordSettings
+        {
+            Demo = "single-page",
+            OutPath = recipePath,
+            CdpPort = port,
+            Display = _display!.Name,
+            DataDirectory = DataDirectory,
+            DryRun = false,
+        }, TextWriter.Synchronized(stdout), TextWriter.Synchronized(new StringWriter()), enter, new CapturingLogger(), CancellationToken.None);
+
+        var page = await ConnectAsync(port, recording);
+        await page.GetByLabel("Quantity", new() { Exact = true }).FillAsync("12"); // not the identity's quantity: a TODO
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add to cart" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Checkout" }).ClickAsync();
+        await page.WaitForURLAsync("**/checkout");
+        enter.Press();
+        var exit = await recording.WaitAsync(TimeSpan.FromMinutes(1));
+
+        var output = stdout.ToString();
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(output, Does.Contain("Recording ended: Enter was pressed"));
+        Assert.That(output, Does.Contain("review: no confirmation page was seen: the last click became submit"));
+        Assert.That(output, Does.Contain("review: step 2: TODO: a typed value of 2 character(s)"));
+        var yaml = await File.ReadAllTextAsync(recipePath);
+        Assert.That(yaml, Does.Contain("- fill: { label: Quantity, value: TODO }"));
+        Assert.That(yaml, Does.Contain("- assert_total: { test_id: cart-total }"));
+        Assert.That(yaml, Does.Contain("- submit: { role: link, name: Checkout }"));
+        Assert.That(yaml, Does.Contain("when: { text: TODO }"));
+    }
+
+    /// <summary>Standard input with one Enter press to come.</summary>
+    private sealed class EnterKey : TextReader
+    {
+        private readonly TaskCompletionSource<string?> _line = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Press() => _line.TrySetResult("");
+
+        public override ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken) => new(_line.Task.WaitAsync(cancellationToken));
+    }
 
     private static async Task FillShippingAsync(IPage page)
     {
@@ -191,7 +239,8 @@ public class RecipeRecordTests : DataDirectoryTest
     // The recorder's browser listens once it has started; the page is there once it has opened the product.
     private async Task<IPage> ConnectAsync(int port, Task<int> recording)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(30);
         while (true)
         {
             if (recording.IsCompleted)
@@ -201,7 +250,7 @@ public class RecipeRecordTests : DataDirectoryTest
             try
             {
                 var browser = await _playwright!.Chromium.ConnectOverCDPAsync($"http://127.0.0.1:{port}");
-                while (DateTime.UtcNow < deadline)
+                while (clock.Elapsed < limit)
                 {
                     var page = browser.Contexts.SelectMany(c => c.Pages).FirstOrDefault(p => p.Url.Contains("/products/", StringComparison.Ordinal));
                     if (page is not null)
@@ -212,11 +261,11 @@ public class RecipeRecordTests : DataDirectoryTest
                     await Task.Delay(100);
                 }
             }
-            catch (PlaywrightException) when (DateTime.UtcNow < deadline)
+            catch (PlaywrightException) when (clock.Elapsed < limit)
             {
                 // Not listening yet.
             }
-            if (DateTime.UtcNow >= deadline)
+            if (clock.Elapsed >= limit)
             {
                 Assert.Fail("the recording browser did not open the product page within 30 s");
             }
