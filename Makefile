@@ -1,4 +1,4 @@
-# The commands of the README. Each installs what it needs (Debian's chromium; for the tests also postgresql) when missing.
+# The commands of the README. Each installs what it needs (Debian's chromium; for the tests also postgresql and xvfb) when missing.
 #   make demo   one real purchase, end to end, offline
 #   make test   the whole test suite
 #   make test-postgres  the worker's tests with the worker on PostgreSQL
@@ -8,15 +8,15 @@
 SHELL := /bin/bash
 DOTNET ?= dotnet
 
-.PHONY: demo test test-chromium test-fast test-postgres build chromium postgres bench
+.PHONY: demo test test-chromium test-fast test-postgres build chromium postgres xvfb bench
 
 demo: chromium
 	$(DOTNET) run --project src/CheckoutWorker -- demo
 
-test: chromium postgres
+test: chromium postgres xvfb
 	scripts/test.sh
 
-test-chromium: chromium postgres
+test-chromium: chromium postgres xvfb
 	Browser__ExecutablePath=/usr/bin/chromium $(DOTNET) test CheckoutAgent.sln --filter "TestCategory=Browser"
 
 test-fast: postgres
@@ -26,7 +26,7 @@ test-fast: postgres
 	$(DOTNET) test tests/DemoMerchant.Tests --filter "TestCategory!=Browser"
 
 # The whole worker suite with the worker on PostgreSQL (make test runs a storage-heavy part of it that way).
-test-postgres: chromium postgres
+test-postgres: chromium postgres xvfb
 	CHECKOUT_AGENT_TEST_STORAGE=postgres $(DOTNET) test tests/CheckoutWorker.Tests --filter "TestCategory!=SqliteOnly"
 
 bench: chromium
@@ -37,6 +37,10 @@ build:
 
 chromium:
 	scripts/ensure-chromium.sh
+
+# The recipe-recording tests run a headed Chromium on a virtual display they start (Xvfb) when DISPLAY is not set.
+xvfb:
+	scripts/ensure-xvfb.sh
 
 # The tests start their own throwaway PostgreSQL cluster from Debian's server binaries.
 postgres:

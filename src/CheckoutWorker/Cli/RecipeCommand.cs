@@ -11,13 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Cli;
 
-/// <summary><c>checkout-agent recipe lint|test|check</c>: the recipe author's tools.</summary>
+/// <summary><c>checkout-agent recipe lint|test|record|check</c>: the recipe author's tools (record: <see cref="RecipeRecordCommand"/>, check: <see cref="RecipeCheckCommand"/>).</summary>
 internal static class RecipeCommand
 {
     public static Command Create() => new("recipe", "Tools for recipe authors: check recipes, and walk them against a merchant. See recipes/README.md.")
     {
         CreateLint(),
         CreateTest(),
+        RecipeRecordCommand.Create(),
         RecipeCheckCommand.Create(),
     };
 
@@ -208,6 +209,7 @@ internal static class RecipeCommand
             return 0;
         }
         await PrintFailureAsync(stdout, result.Code, result.FailedStep, result.Message, result.PageState, result.ScreenshotPath);
+        await PrintSuggestionAsync(stdout, result.Suggestion);
         return 1;
     }
 
@@ -254,6 +256,24 @@ internal static class RecipeCommand
         await output.WriteLineAsync($"  why:        {message ?? "-"}");
         await output.WriteLineAsync($"  page:       {page ?? "-"}");
         await output.WriteLineAsync($"  screenshot: {screenshot ?? "-"} (card fields masked)");
+    }
+
+    /// <summary>The verified fixes for a broken locator, as step lines to paste (see <see cref="LocatorSuggestions"/>).</summary>
+    private static async Task PrintSuggestionAsync(TextWriter output, LocatorSuggestion? suggestion)
+    {
+        if (suggestion is null)
+        {
+            return;
+        }
+        await output.WriteLineAsync($"  locator:    {suggestion.Summary}");
+        if (suggestion.Steps.Count > 0)
+        {
+            await output.WriteLineAsync("  try:        (each matches exactly one element on the page now)");
+            foreach (var line in suggestion.Steps)
+            {
+                await output.WriteLineAsync($"                {line}");
+            }
+        }
     }
 
     /// <summary>demo-shop.yaml is the single-page variant's recipe; demo-NAME.yaml is variant NAME's.</summary>

@@ -108,6 +108,25 @@ internal static partial class Log
     [LoggerMessage(90, LogLevel.Information, "Agent {Agent} reached its {Limit} purchases per hour; creation refused with 429")]
     public static partial void PurchaseRateLimited(ILogger logger, string agent, int limit);
 
+    // 180–199: recipe record (recipes/README.md). Locators and placeholders only: a typed value never reaches these.
+    [LoggerMessage(180, LogLevel.Information, "Recording started at {Host} (CDP port {CdpPort})")]
+    public static partial void RecordingStarted(ILogger logger, string host, int? cdpPort);
+
+    [LoggerMessage(181, LogLevel.Debug, "Recorded {Kind} on {Locator}")]
+    public static partial void RecordedAction(ILogger logger, string kind, string locator);
+
+    [LoggerMessage(182, LogLevel.Warning, "An event from the recording page could not be read ({ExceptionType}); it is left out")]
+    public static partial void RecordingEventUnreadable(ILogger logger, string exceptionType);
+
+    [LoggerMessage(183, LogLevel.Warning, "The iframe of a recorded action could not be described ({ExceptionType}); its steps have no frame scope")]
+    public static partial void RecordedFrameUnknown(ILogger logger, string exceptionType);
+
+    [LoggerMessage(184, LogLevel.Information, "Recording ended ({Reason}) with {Actions} action(s)")]
+    public static partial void RecordingEnded(ILogger logger, string reason, int actions);
+
+    [LoggerMessage(185, LogLevel.Information, "Recipe drafted at {Path}: {Steps} step(s), {Notes} note(s) to review")]
+    public static partial void RecipeDrafted(ILogger logger, string path, int steps, int notes);
+
     // 200–209: recipe health checks.
     [LoggerMessage(200, LogLevel.Information, "Recipe {Recipe} health check passed in {DurationMs} ms")]
     public static partial void RecipeCheckPassed(ILogger logger, string recipe, long durationMs);

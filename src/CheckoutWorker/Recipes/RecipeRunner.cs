@@ -55,7 +55,11 @@ public sealed record RecipeRunResult(
     IReadOnlyList<Timing> Timings,
     string? ScreenshotPath,
     RecipeStep? FailedStep = null,
-    string? PageState = null);
+    string? PageState = null)
+{
+    /// <value>For a step whose locator matched nothing or several: what the live page offers instead (verified). Else null.</value>
+    public LocatorSuggestion? Suggestion { get; init; }
+}
 
 /// <summary>
 /// Walks a recipe in one browser context. Deterministic: no model, no guessing. Card values are revealed only at the
@@ -260,7 +264,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     var detail = ex is TargetMissingException ? ex.Message
                         : step.TypesSecret || secretOnPage ? ex.GetType().Name
                         : $"{ex.GetType().Name}: {CardNumberMasker.Mask(FirstLine(ex.Message))}";
-                    return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}");
+                    // A locator that matches nothing or several: say what the page has instead (see LocatorSuggestions).
+                    var suggestion = TargetOf(step) is { } spec ? await LocatorSuggestions.ForStepAsync(page, step, spec, step.TypesSecret || secretOnPage) : null;
+                    return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}{Hint(suggestion)}")
+                        with { Suggestion = suggestion };
                 }
                 if (end.Result is { } ended)
                 {
@@ -327,8 +334,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                     }
                     failedStep = step;
                     // Nothing secret is on the page (nothing was typed), but the message is ours all the same.
+                    var suggestion = await LocatorSuggestions.ForStepAsync(page, step, target, secretOnPage);
                     return Finish(FailureCodes.StepFailed(step.Number),
-                        $"step {step.Number} ({step.Describe()}) failed: its element did not show within {Seconds(timeout)}");
+                        $"step {step.Number} ({step.Describe()}) failed: its element did not show within {Seconds(timeout)}{Hint(suggestion)}")
+                        with { Suggestion = suggestion };
                 }
             }
             return Finish(OutcomeCodes.ReadyForSecrets,
@@ -1014,6 +1023,12 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         }
         return root?.Locator(spec.Css!) ?? page.Locator(spec.Css!);
     }
+
+    /// <summary>"; on the page: { label: CVC } or { label: Card number }" for a one-line message; empty without suggestions.</summary>
+    private static string Hint(LocatorSuggestion? suggestion) =>
+        suggestion is null ? ""
+        : suggestion.Locators.Count == 0 ? $"; {suggestion.Summary}"
+        : $"; {suggestion.Summary}; on the page now: {string.Join(" or ", suggestion.Locators)}";
 
     private static string FirstLine(string message)
     {

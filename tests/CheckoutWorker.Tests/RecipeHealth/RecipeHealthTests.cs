@@ -88,6 +88,7 @@ public class RecipeHealthTests : DataDirectoryTest
         Assert.That(broken[0].Code, Is.EqualTo("step_failed:3"));
         Assert.That(broken[0].FailedStep, Is.EqualTo(3));
         Assert.That(broken[0].Step, Is.EqualTo("click role button \"Add to basket\""));
+        Assert.That(broken[0].Message, Does.Contain("on the page now: { role: button, name: Add to cart }"), "the fix, found on the live page");
         Assert.That(broken[0].PageState, Does.Contain("Demo Coffee Supply"), "what the page showed");
         Assert.That(broken[0].ScreenshotPath, Does.Exist);
 
