@@ -103,6 +103,7 @@ public static class WorkerHost
         services.AddSingleton<RecipeCatalog>();
         services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseService>();
+        services.AddSingleton<PurchaseReconciler>();
         services.AddSingleton<ShutdownSignal>();
         services.AddSingleton(sp => new ScheduleStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<ScheduleService>();
