@@ -127,7 +127,9 @@ internal static class ConsoleLayout
         dd { margin: 0; overflow-wrap: anywhere; }
         form.inline { display: inline-flex; gap: .4rem; align-items: center; flex-wrap: wrap; margin: 0; }
         form.filters { display: flex; flex-wrap: wrap; gap: .5rem .8rem; align-items: end; margin-bottom: 1rem; }
-        form.filters label, form.stack label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+        form.filters label, form.stack label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); min-width: 0; }
+        form.filters label { flex: 1 1 9rem; }
+        form.filters input, form.filters select { width: 100%; min-width: 0; }
         form.stack { display: flex; flex-direction: column; gap: .7rem; max-width: 26rem; }
         input, select, button { font: inherit; padding: .35rem .55rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
         button { cursor: pointer; background: var(--accent); color: #fff; border-color: var(--accent); }

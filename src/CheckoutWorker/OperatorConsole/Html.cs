@@ -18,11 +18,14 @@ public readonly struct Html
 
     public static Html Empty { get; } = new("");
 
+    /// <summary>Encodes &lt; &gt; &amp; quotes and anything unsafe; letters of every script stay readable in the source.</summary>
+    internal static HtmlEncoder Encoder { get; } = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+
     /// <summary>Markup from a template: the literal parts as written, every hole encoded (unless it is itself <see cref="Html"/>).</summary>
     public static Html Of([InterpolatedStringHandlerArgument] HtmlTemplate template) => new(template.ToString());
 
     /// <summary>A value as text: encoded.</summary>
-    public static Html Text(string? text) => new(HtmlEncoder.Default.Encode(text ?? ""));
+    public static Html Text(string? text) => new(Html.Encoder.Encode(text ?? ""));
 
     /// <summary>Many pieces one after another.</summary>
     public static Html Join(IEnumerable<Html> parts) => new(string.Concat(parts.Select(p => p.ToString())));
@@ -64,16 +67,16 @@ public ref struct HtmlTemplate
                 AppendFormatted(parts);
                 return;
             case IFormattable formattable:
-                _builder.Append(HtmlEncoder.Default.Encode(formattable.ToString(null, CultureInfo.InvariantCulture)));
+                _builder.Append(Html.Encoder.Encode(formattable.ToString(null, CultureInfo.InvariantCulture)));
                 return;
             default:
-                _builder.Append(HtmlEncoder.Default.Encode(value?.ToString() ?? ""));
+                _builder.Append(Html.Encoder.Encode(value?.ToString() ?? ""));
                 return;
         }
     }
 
     public readonly void AppendFormatted<T>(T value, string format) where T : IFormattable =>
-        _builder.Append(HtmlEncoder.Default.Encode(value.ToString(format, CultureInfo.InvariantCulture)));
+        _builder.Append(Html.Encoder.Encode(value.ToString(format, CultureInfo.InvariantCulture)));
 
     public override readonly string ToString() => _builder.ToString();
 }
