@@ -206,6 +206,9 @@ public static class OutcomeCodes
 
     /// <summary>A dry run reached the submit step and stopped there, as asked: nothing was submitted.</summary>
     public const string ReadyToSubmit = "ready_to_submit";
+
+    /// <summary>A health check reached the first card or account step and stopped there, as asked: nothing secret was typed.</summary>
+    public const string ReadyForSecrets = "ready_for_secrets";
     public const string CardDeclined = "card_declined";
     public const string CaptchaRequired = "captcha_required";
     public const string ThreeDsRequired = "three_ds_required";

@@ -52,4 +52,27 @@ internal static class StorageMigrations
         CREATE INDEX ix_agent_audit_at ON agent_audit(at);
         CREATE INDEX ix_agent_audit_agent ON agent_audit(agent_name, at);
         """);
+
+    /// <summary>
+    /// Recipe health checks: each walk of a recipe at its merchant up to its first card or account step, passed or
+    /// failed (the step, what the page showed, a masked screenshot). Holds no typed values: a check types nothing secret.
+    /// </summary>
+    public static Migration RecipeChecks { get; } = new SqlMigration(10, "recipe_checks", """
+        CREATE TABLE recipe_checks (
+            id              TEXT PRIMARY KEY,
+            recipe          TEXT NOT NULL,
+            checked_at      TEXT NOT NULL,
+            passed          INTEGER NOT NULL,
+            code            TEXT NOT NULL,
+            failed_step     INTEGER,
+            step            TEXT,
+            message         TEXT,
+            page_state      TEXT,
+            screenshot_path TEXT,
+            duration_ms     INTEGER NOT NULL,
+            trigger_kind    TEXT NOT NULL,
+            alert           TEXT
+        );
+        CREATE INDEX ix_recipe_checks_recipe ON recipe_checks(recipe, checked_at);
+        """);
 }

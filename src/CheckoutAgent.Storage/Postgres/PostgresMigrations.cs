@@ -107,5 +107,6 @@ public static class PostgresMigrations
         new SqlMigration(7, StorageMigrations.MerchantSlotsName, StorageMigrations.MerchantSlotsSql),
         StorageMigrations.AgentRotation,
         StorageMigrations.AgentAudit,
+        StorageMigrations.RecipeChecks,
     ]);
 }

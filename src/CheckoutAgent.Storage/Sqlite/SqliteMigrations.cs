@@ -114,5 +114,6 @@ public static class SqliteMigrations
         new SqlMigration(7, StorageMigrations.MerchantSlotsName, StorageMigrations.MerchantSlotsSql),
         StorageMigrations.AgentRotation,
         StorageMigrations.AgentAudit,
+        StorageMigrations.RecipeChecks,
     ], LegacyBaseline, LegacyMarkerTable: "purchases");
 }

@@ -67,6 +67,7 @@ public static class ApiEndpoints
             }).RequireScope(Scopes.Admin)
             .WithName("resumePurchases").WithTags("admin").Produces<AdminStatus>(200);
         ScheduleEndpoints.Map(v1);
+        RecipeHealthEndpoints.Map(v1);
         return app;
     }
 

@@ -45,6 +45,9 @@ public static class CliApp
     /// <summary>The exit code of a configuration problem no retry can fix (sysexits' EX_CONFIG).</summary>
     public const int ConfigurationError = 78;
 
+    /// <summary>The exit code of a service this needs that is not there now (sysexits' EX_UNAVAILABLE): a retry may work.</summary>
+    public const int ServiceUnavailable = 69;
+
     private static async Task<int> InvokeAsync(ParseResult parse, InvocationConfiguration configuration)
     {
         try

@@ -11,13 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.Cli;
 
-/// <summary><c>checkout-agent recipe lint|test</c>: the recipe author's tools.</summary>
+/// <summary><c>checkout-agent recipe lint|test|check</c>: the recipe author's tools.</summary>
 internal static class RecipeCommand
 {
     public static Command Create() => new("recipe", "Tools for recipe authors: check recipes, and walk them against a merchant. See recipes/README.md.")
     {
         CreateLint(),
         CreateTest(),
+        RecipeCheckCommand.Create(),
     };
 
     private static Command CreateLint()

@@ -46,6 +46,11 @@ internal static class ServeCommand
             var settings = new WorkerHostSettings();
             settings.Configuration["Worker:DataDirectory"] = parse.GetValue(dataDir);
             await using var app = ServiceHost.Build(settings, parse.GetValue(urls)!);
+            if (await UnreachableDatabaseAsync(app.Services.GetRequiredService<CheckoutDatabase>(), cancellationToken) is { } problem)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(problem);
+                return CliApp.ServiceUnavailable;
+            }
             await app.StartAsync(cancellationToken);
             var link = app.Services.GetRequiredService<IOptions<LinkOptions>>().Value;
             var worker = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
@@ -66,4 +71,29 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// A shared database that cannot be reached at start-up is one line that says so, not the host's stack trace: the
+    /// database's description (never its password), what the driver said, and what to check.
+    /// </summary>
+    internal static async Task<string?> UnreachableDatabaseAsync(CheckoutDatabase database, CancellationToken cancellationToken)
+    {
+        if (!database.IsShared)
+        {
+            return null;
+        }
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            var cause = ex.InnerException is { } inner && inner.Message != ex.Message ? $"{ex.Message} ({inner.Message})" : ex.Message;
+            return $"error: the database {database.Description} could not be reached: {cause}. Check that PostgreSQL is running " +
+                   "and that Storage:ConnectionString names the right host, port, database, user and password; serve exits " +
+                   $"{CliApp.ServiceUnavailable} so a supervisor can try again later.";
+        }
+    }
 }
+

@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using CheckoutAgent.Worker.RecipeHealth;
 using Quartz;
 using Serilog;
 using Serilog.Events;
@@ -101,6 +102,11 @@ public static class WorkerHost
         services.AddSingleton<MerchantLimiter>();
         services.AddSingleton<RecipeRunner>();
         services.AddSingleton<RecipeCatalog>();
+        services.AddOptions<RecipeHealthOptions>().BindConfiguration(RecipeHealthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new RecipeHealthStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>()));
+        services.AddSingleton<RecipeAlerts>();
+        services.AddSingleton<RecipeHealthChecker>();
+        services.AddSingleton<RecipeHealthService>();
         services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<PurchaseReconciler>();
@@ -138,8 +144,10 @@ public static class WorkerHost
                 }
             });
             // One thread more than purchases may take: a schedule fire never waits behind purchases awaiting approval.
-            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = worker.Concurrency + 1);
-            quartz.UseExecutionLimits(limits => limits.ForDefaultGroup(worker.Concurrency).ForGroup(ScheduleFireJob.Group, 1));
+            // And one for the recipe health checks, which walk one recipe at a time.
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = worker.Concurrency + 2);
+            quartz.UseExecutionLimits(limits => limits.ForDefaultGroup(worker.Concurrency).ForGroup(ScheduleFireJob.Group, 1)
+                .ForGroup(RecipeHealthJob.Group, 1));
             quartz.UsePersistentStore(store =>
             {
                 // Job data holds only a purchase id; plain strings keep Quartz's tables readable.
@@ -177,6 +185,8 @@ public static class WorkerHost
         services.AddHostedService<PurchaseResumer>();
         // After Quartz: every schedule row has its job, and no schedule job lacks its row.
         services.AddHostedService<ScheduleReconciler>();
+        // After Quartz: the health check's job is on it exactly when Recipes:HealthCheck:Cron is set.
+        services.AddHostedService<RecipeHealthSchedule>();
         return services;
     }
 }

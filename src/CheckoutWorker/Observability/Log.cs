@@ -126,4 +126,27 @@ internal static partial class Log
 
     [LoggerMessage(165, LogLevel.Information, "Console: {Actor} {Action}")]
     public static partial void ConsoleAction(ILogger logger, string actor, string action);
+
+    // 200–209: recipe health checks.
+    [LoggerMessage(200, LogLevel.Information, "Recipe {Recipe} health check passed in {DurationMs} ms")]
+    public static partial void RecipeCheckPassed(ILogger logger, string recipe, long durationMs);
+
+    [LoggerMessage(201, LogLevel.Warning, "Recipe {Recipe} health check failed: {Code} at step {Step}")]
+    public static partial void RecipeCheckFailed(ILogger logger, string recipe, string code, int? step);
+
+    [LoggerMessage(202, LogLevel.Error, "Recipe {Recipe} health check hit an unexpected {ExceptionType}")]
+    public static partial void RecipeCheckCrashed(ILogger logger, string recipe, string exceptionType);
+
+    [LoggerMessage(203, LogLevel.Information, "Recipe health checks done: {Count} checked, {Failed} failed")]
+    public static partial void RecipeChecksDone(ILogger logger, int count, int failed);
+
+    [LoggerMessage(204, LogLevel.Information, "Recipe health checks scheduled ({Cron}); next at {Next}")]
+    public static partial void RecipeChecksScheduled(ILogger logger, string cron, string next);
+
+    [LoggerMessage(205, LogLevel.Information, "recipe.broken alert for {Recipe} delivered ({Status}) on attempt {Attempt}")]
+    public static partial void RecipeAlertSent(ILogger logger, string recipe, int status, int attempt);
+
+    [LoggerMessage(206, LogLevel.Warning, "recipe.broken alert for {Recipe} not delivered: {Reason}")]
+    public static partial void RecipeAlertFailed(ILogger logger, string recipe, string reason);
 }
+

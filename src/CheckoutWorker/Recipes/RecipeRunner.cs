@@ -25,6 +25,12 @@ public sealed record RecipeRun(
     /// <value>A dry run: walk every step up to <c>submit</c>, check its button is there, and stop without clicking.</value>
     public bool StopBeforeSubmit { get; init; }
 
+    /// <value>
+    /// A health check: stop before the first step that would type a card or account value (and before <c>submit</c>),
+    /// having typed nothing secret and clicked nothing irreversible. Ends <see cref="OutcomeCodes.ReadyForSecrets"/>.
+    /// </value>
+    public bool StopBeforeSecrets { get; init; }
+
     /// <value>False: read the page's total at <c>assert_total</c> but do not compare it (a dry run with no amount given).</value>
     public bool CompareTotal { get; init; } = true;
 
@@ -202,7 +208,7 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         {
             RecipeMetrics.Record(trips.Count, stepsBeforeClick);
         }
-        if (result.Code is not (OutcomeCodes.Succeeded or OutcomeCodes.ReadyToSubmit))
+        if (result.Code is not (OutcomeCodes.Succeeded or OutcomeCodes.ReadyToSubmit or OutcomeCodes.ReadyForSecrets))
         {
             result = result with { PageState = await DescribePageAsync(page) };
         }
@@ -222,6 +228,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 var next = i + 1 < steps.Count ? steps[i + 1] : after;
                 // Between steps: a shutdown or cancel stops here, before the next step, never inside one.
                 cancellationToken.ThrowIfCancellationRequested();
+                if (run.StopBeforeSecrets && (step.TypesSecret || step is SubmitStep))
+                {
+                    return await StopBeforeAsync(step);
+                }
                 var timeout = step.Timeout ?? (step.Optional ? OptionalStepTimeout : step is IfStep ? IfTimeout : _options.StepTimeout);
                 if (!submitted)
                 {
@@ -288,6 +298,41 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                 }
             }
             return null;
+        }
+
+        // A health check's end: the step that would type a secret (or submit) is not run, only looked for, so a changed
+        // card form is noticed too. Signals a step before left unchecked are looked for first.
+        async Task<RecipeRunResult> StopBeforeAsync(RecipeStep step)
+        {
+            if (signalsUnchecked is { } before && await FindSignalAsync() is { } signal)
+            {
+                return SignalSeen(signal, before);
+            }
+            if (TargetOf(step) is { } target)
+            {
+                var timeout = step.Timeout ?? _options.StepTimeout;
+                try
+                {
+                    await Locate(page, target).First.WaitForAsync(new LocatorWaitForOptions
+                    {
+                        State = WaitForSelectorState.Visible,
+                        Timeout = (float)timeout.TotalMilliseconds,
+                    });
+                }
+                catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+                {
+                    if (await FindSignalAsync() is { } shown)
+                    {
+                        return SignalSeen(shown, step);
+                    }
+                    failedStep = step;
+                    // Nothing secret is on the page (nothing was typed), but the message is ours all the same.
+                    return Finish(FailureCodes.StepFailed(step.Number),
+                        $"step {step.Number} ({step.Describe()}) failed: its element did not show within {Seconds(timeout)}");
+                }
+            }
+            return Finish(OutcomeCodes.ReadyForSecrets,
+                $"reached step {step.Number} ({step.Describe()}), found its element and stopped before it: nothing secret typed, nothing submitted");
         }
 
         // An if: its element shows (run its steps), or the element the following step needs shows first, or its
