@@ -1,6 +1,7 @@
 using System.Globalization;
 using CheckoutAgent.Worker.Observability;
 using CheckoutAgent.Worker.Purchases;
+using CheckoutAgent.Worker.RecipeHealth;
 using CheckoutAgent.Worker.Recipes;
 using CheckoutAgent.Worker.Schedules;
 using Microsoft.AspNetCore.Authentication;
@@ -72,6 +73,9 @@ internal static class ConsoleEndpoints
         console.MapPost("/schedules/{id}/pause", (string id, HttpContext http, CancellationToken ct) => SchedulePauseAsync(id, true, http, ct));
         console.MapPost("/schedules/{id}/resume", (string id, HttpContext http, CancellationToken ct) => SchedulePauseAsync(id, false, http, ct));
         console.MapGet("/recipes", RecipesAsync);
+        console.MapPost("/recipes/{name}/check", CheckRecipeAsync);
+        console.MapGet("/recipes/{name}/checks/{checkId}/screenshot", async (string name, string checkId, RecipeHealthService health, CancellationToken ct) =>
+            await health.ScreenshotAsync(name, checkId, ct) is { } file ? Results.File(file, "image/png") : Results.NotFound());
         console.MapPost("/pause", (HttpContext http, CancellationToken ct) => PauseAsync(true, http, ct));
         console.MapPost("/resume", (HttpContext http, CancellationToken ct) => PauseAsync(false, http, ct));
         return app;
@@ -86,7 +90,8 @@ internal static class ConsoleEndpoints
         var agents = http.RequestServices.GetRequiredService<AgentStore>();
         var purchases = http.RequestServices.GetRequiredService<PurchaseStore>();
         var unknown = (await purchases.ListByStatusAsync(PurchaseStatus.OutcomeUnknown, cancellationToken)).Count;
-        return new ConsoleFrame(http, ConsoleAuth.AntiforgeryField(http), await agents.IsPausedAsync(cancellationToken), unknown);
+        var broken = (await http.RequestServices.GetRequiredService<RecipeHealthService>().BrokenAsync(cancellationToken)).Count;
+        return new ConsoleFrame(http, ConsoleAuth.AntiforgeryField(http), await agents.IsPausedAsync(cancellationToken), unknown + broken);
     }
 
     private static IResult Forged(HttpContext http) => ConsoleLayout.Document("Refused", Html.Of($"""
@@ -461,8 +466,17 @@ internal static class ConsoleEndpoints
 
     // ---- needs attention ----
 
-    private static async Task<IResult> AttentionAsync(HttpContext http, PurchaseStore store, AgentStore agentStore, CancellationToken cancellationToken)
+    private static async Task<IResult> AttentionAsync(HttpContext http, PurchaseStore store, AgentStore agentStore, RecipeHealthService health,
+        CancellationToken cancellationToken)
     {
+        var broken = await health.BrokenAsync(cancellationToken);
+        var recipes = broken.Count == 0
+            ? Html.Of($"<p class=\"muted\" id=\"broken-recipes\">No recipe's latest health check failed.</p>")
+            : Html.Of($"""
+                <div class="scroll"><table id="broken-recipes"><thead><tr><th>Recipe</th><th>Checked (UTC)</th><th>What failed</th></tr></thead><tbody>
+                {Html.Join(broken.Select(b => Html.Of($"<tr data-recipe=\"{b.Name}\"><td><a href=\"/console/recipes#recipe-{b.Name}\">{b.Name}</a> <span class=\"badge broken\">broken</span></td><td>{(b.LastCheck is { } c ? ConsoleLayout.When(c.CheckedAt) : "")}</td><td>{HealthProblem(b.LastCheck)}</td></tr>")))}
+                </tbody></table></div>
+                """);
         var frame = await FrameAsync(http, cancellationToken);
         var unknown = (await store.ListByStatusAsync(PurchaseStatus.OutcomeUnknown, cancellationToken)).OrderByDescending(p => p.CreatedAt).ToList();
         var names = (await agentStore.ListAsync(cancellationToken)).ToDictionary(a => a.Id, a => a.Name, StringComparer.Ordinal);
@@ -477,8 +491,9 @@ internal static class ConsoleEndpoints
             <h2>Outcome unknown ({unknown.Count})</h2>
             <p class="muted">These purchases had their final click but the merchant's answer never came. Nothing retries them: a person decides.</p>
             {purchases}
-            <h2>Broken recipes</h2>
-            <p class="muted" id="broken-recipes">Recipe health checks have not reported yet.</p>
+            <h2>Broken recipes ({broken.Count})</h2>
+            <p class="muted">A recipe whose latest health check failed: the merchant's checkout probably changed. Purchases with it are likely to fail until the recipe is fixed.</p>
+            {recipes}
             """));
     }
 
@@ -579,9 +594,54 @@ internal static class ConsoleEndpoints
 
     // ---- recipes ----
 
-    private static async Task<IResult> RecipesAsync(HttpContext http, RecipeCatalog catalog, CancellationToken cancellationToken)
+    private static string HealthProblem(RecipeCheckView? check) => check is null ? "" :
+        string.Join(" · ", new[] { check.Code, check.Step is { } step ? $"step {check.FailedStep}: {step}" : null, check.Message }.OfType<string>());
+
+    private static Html HealthCell(string name, RecipeHealthView? health, Html csrf)
+    {
+        var check = health?.LastCheck;
+        var status = health?.Status ?? RecipeHealthService.Statuses.Unchecked;
+        var badge = status switch
+        {
+            RecipeHealthService.Statuses.Healthy => Html.Of($"<span class=\"badge ok\">healthy</span>"),
+            RecipeHealthService.Statuses.Broken => Html.Of($"<span class=\"badge broken\">broken</span>"),
+            _ => Html.Of($"<span class=\"muted\">not checked</span>"),
+        };
+        var detail = check is null ? Html.Empty : Html.Of($"""
+            <div class="muted">checked {ConsoleLayout.When(check.CheckedAt)} ({check.Trigger})</div>
+            {(check.Passed ? Html.Empty : Html.Of($"<div class=\"problem\">{HealthProblem(check)}</div>{(check.Page is { } page ? Html.Of($"<div class=\"muted\">page: {page}</div>") : Html.Empty)}"))}
+            {(check.HasScreenshot ? Html.Of($"<a href=\"/console/recipes/{name}/checks/{check.Id}/screenshot\">masked screenshot</a>") : Html.Empty)}
+            """);
+        return Html.Of($"""
+            {badge}{detail}
+            <form method="post" action="/console/recipes/{name}/check" class="inline">{csrf}<button type="submit" class="secondary">Check now</button></form>
+            """);
+    }
+
+    private static async Task<IResult> CheckRecipeAsync(string name, HttpContext http, RecipeCatalog catalog, RecipeHealthChecker checker, CancellationToken cancellationToken)
+    {
+        var logger = Logger(http);
+        if (await ConsoleAuth.ReadFormAsync(http, logger) is null)
+        {
+            return Forged(http);
+        }
+        try
+        {
+            catalog.Get(name);
+        }
+        catch (RecipeException)
+        {
+            return await Problem(http, "Not checked", $"There is no recipe '{InputEcho.Quote(name)}' that loads; see its lint problems.", "/console/recipes", 404, cancellationToken);
+        }
+        Log.ConsoleAction(logger, http.Actor(), $"checked recipe {name}");
+        await checker.CheckAsync(name, RecipeCheckTriggers.Api, null, cancellationToken);
+        return Results.Redirect($"/console/recipes?notice=checked#recipe-{Uri.EscapeDataString(name)}");
+    }
+
+    private static async Task<IResult> RecipesAsync(HttpContext http, RecipeCatalog catalog, RecipeHealthService healthService, CancellationToken cancellationToken)
     {
         var frame = await FrameAsync(http, cancellationToken);
+        var health = (await healthService.ListAsync(cancellationToken)).Data.ToDictionary(h => h.Name, StringComparer.Ordinal);
         var directory = catalog.Directory;
         var files = Directory.Exists(directory)
             ? Directory.EnumerateFiles(directory, "*.y*ml").Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
@@ -606,14 +666,15 @@ internal static class ConsoleEndpoints
                 ? Html.Of($"<span class=\"badge ok\">ok</span>")
                 : Html.Of($"<span class=\"badge broken\">{problems.Count} problem(s)</span><ul>{Html.Join(problems.Take(5).Select(p => Html.Of($"<li><code>{Path.GetFileName(p)}</code></li>")))}</ul>");
             rows.Add(Html.Of($"""
-                <tr data-recipe="{name}"><td><strong>{name}</strong></td><td class="wide">{merchant}</td><td>{lint}</td>
-                <td class="health"><span class="muted">not checked</span></td></tr>
+                <tr data-recipe="{name}" id="recipe-{name}"><td><strong>{name}</strong></td><td class="wide">{merchant}</td><td>{lint}</td>
+                <td class="health">{HealthCell(name, health.GetValueOrDefault(name), frame.Csrf)}</td></tr>
                 """));
         }
         return ConsoleLayout.Page(frame, "Recipes", Html.Of($"""
             <div class="scroll"><table id="recipes"><thead><tr><th>Recipe</th><th class="wide">Merchant</th><th>Lint</th><th>Health</th></tr></thead>
             <tbody>{rows}</tbody></table></div>
-            <p class="muted">From <code>{directory}</code>. Lint: <code>checkout-agent recipe lint</code>.</p>
+            <p class="muted">From <code>{directory}</code>. Lint: <code>checkout-agent recipe lint</code>. Health: the latest check of each recipe at its merchant,
+            up to just before the card (<code>checkout-agent recipe check NAME</code>, or on the <code>Recipes:HealthCheck:Cron</code> schedule).</p>
             """));
     }
 

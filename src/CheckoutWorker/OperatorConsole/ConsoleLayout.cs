@@ -85,6 +85,7 @@ internal static class ConsoleLayout
         ["revoked"] = "Revoked: every token of that agent stopped working.",
         ["schedule-paused"] = "The schedule is paused.",
         ["schedule-resumed"] = "The schedule fires again from its next fire time.",
+        ["checked"] = "Checked: the recipe's health below is the check that just ran.",
     };
 
     public static string When(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -142,6 +143,7 @@ internal static class ConsoleLayout
         .notice { padding: .5rem .8rem; border: 1px solid var(--good); border-radius: 6px; }
         .error { padding: .5rem .8rem; border: 1px solid var(--bad); border-radius: 6px; color: var(--bad); }
         .muted { color: var(--muted); }
+        .problem { color: var(--bad); overflow-wrap: anywhere; }
         .card { border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1rem; margin-bottom: 1rem; }
         img.receipt { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
         code { font-size: .9em; overflow-wrap: anywhere; }

@@ -215,6 +215,26 @@ public class ConsoleTests
     }
 
     [Test]
+    public async Task A_broken_recipe_is_flagged_by_its_health_check_on_recipes_and_needs_attention()
+    {
+        var (context, page) = await _world.NewPageAsync();
+        await using var _ = context;
+        await SignedInAsync(context, page);
+        await page.ClickAsync("nav a[href='/console/recipes']");
+        await page.WaitForURLAsync("**/console/recipes");
+        var broken = page.Locator("tr[data-recipe='broken'] td.health");
+        var text = await broken.TextContentAsync();
+        Assert.That(text, Does.Contain("broken").And.Contain("step 3: click role button \"Add to basket\"").And.Contain(_world.BrokenCheck.Code));
+        Assert.That(await page.Locator("tr[data-recipe='demo-shop'] td.health").TextContentAsync(), Does.Contain("not checked"));
+        var shot = await page.APIRequest.GetAsync(_world.Url(await broken.Locator("a").GetAttributeAsync("href") ?? "/missing"));
+        Assert.That((shot.Status, shot.Headers["content-type"]), Is.EqualTo((200, "image/png")), "the check's masked screenshot opens");
+
+        await page.GotoAsync(_world.Url("/console/attention"));
+        Assert.That(await page.TextContentAsync("#broken-recipes"), Does.Contain("broken").And.Contain("Add to basket"));
+        Assert.That(await page.TextContentAsync("nav a[href='/console/attention']"), Does.Match(@"Needs attention \(\d+\)"));
+    }
+
+    [Test]
     public async Task The_pause_switch_pauses_and_resumes_purchases()
     {
         var (context, page) = await _world.NewPageAsync();
@@ -284,6 +304,7 @@ public class ConsoleTests
             $"/console/purchases/{_world.SucceededId}", $"/console/purchases/{_world.UnknownId}", $"/console/purchases/{_world.ApiUnknownId}",
             $"/console/purchases/{_world.SucceededId}/screenshot", "/console/attention", "/console/agents", "/console/schedules", "/console/recipes",
             "/console/purchases/pur_missing", "/console/assets/console.css", "/console/assets/console.js",
+            $"/console/recipes/broken/checks/{_world.BrokenCheck.Id}/screenshot",
         ];
         foreach (var path in pages)
         {

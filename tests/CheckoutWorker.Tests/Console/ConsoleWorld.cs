@@ -59,6 +59,9 @@ internal sealed class ConsoleWorld : IAsyncDisposable
 
     public DemoShop Shop => Service.Shop!;
 
+    /// <value>The failed health check of the <c>broken</c> recipe.</value>
+    public CheckoutAgent.Storage.RecipeCheckRecord BrokenCheck { get; private set; } = null!;
+
     public string Url(string path) => new Uri(Service.BaseAddress, path).ToString();
 
     public static async Task<ConsoleWorld> StartAsync()
@@ -76,8 +79,26 @@ internal sealed class ConsoleWorld : IAsyncDisposable
         }
     }
 
+    /// <value>The recipes folder: the shipped demo-shop recipe, and <c>broken</c>, the same with its cart button renamed.</value>
+    public string RecipesDirectory { get; } = DataDirectoryTest.NewDataDirectory();
+
+    private static string ShippedRecipes()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CheckoutAgent.sln")))
+            {
+                return Path.Combine(dir.FullName, "recipes");
+            }
+        }
+        throw new DirectoryNotFoundException("no CheckoutAgent.sln above the test folder");
+    }
+
     private async Task StartCoreAsync()
     {
+        Directory.CreateDirectory(RecipesDirectory);
+        var recipe = await File.ReadAllTextAsync(Path.Combine(ShippedRecipes(), "demo-shop.yaml"));
+        await File.WriteAllTextAsync(Path.Combine(RecipesDirectory, "demo-shop.yaml"), recipe);
         Webhooks = await WebhookReceiver.StartAsync();
         Service = await TestService.StartAsync(shopOptions: new DemoShopOptions
         {
@@ -92,6 +113,9 @@ internal sealed class ConsoleWorld : IAsyncDisposable
         {
             ["Browser:OutcomeTimeout"] = OutcomeTimeout.ToString(),
             ["Console:RefreshSeconds"] = "1",
+            ["Worker:RecipesDirectory"] = RecipesDirectory,
+            // The broken recipe's health check waits this long for the button that is gone.
+            ["Browser:StepTimeout"] = "00:00:05",
         }));
         (BuyerApi, Buyer) = await Service.AddAgentAsync("buyer", "purchases:write,purchases:read");
         (AdminApi, Admin) = await Service.AddAgentAsync("ops-admin", "admin,purchases:read");
@@ -103,6 +127,18 @@ internal sealed class ConsoleWorld : IAsyncDisposable
         var succeeded = await TestService.WaitForEndAsync(BuyerApi, SucceededId);
         Assert.That(succeeded.GetProperty("status").GetString(), Is.EqualTo(PurchaseStatus.Succeeded), succeeded.ToString());
 
+        // A recipe for the demo shop whose cart button the shop no longer has (written now: it names the running shop's
+        // product page). Its health check runs while the next two purchases wait for their answer.
+        Assert.That(recipe, Does.Contain("name: Add to cart").And.Contain("${job.product_url}"));
+        await File.WriteAllTextAsync(Path.Combine(RecipesDirectory, "broken.yaml"), recipe
+            .Replace("name: Add to cart", "name: Add to basket", StringComparison.Ordinal)
+            .Replace("${job.product_url}", Shop.ProductUrl(DemoShopOptions.DefaultProducts[0].Sku).ToString(), StringComparison.Ordinal)
+            .Replace("http://127.0.0.1:8080", Shop.BaseUrl.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal));
+        var check = Task.Run(async () =>
+        {
+            return await Service.Services.GetRequiredService<CheckoutAgent.Worker.RecipeHealth.RecipeHealthChecker>()
+                .CheckAsync("broken", CheckoutAgent.Worker.RecipeHealth.RecipeCheckTriggers.Api, null, CancellationToken.None);
+        });
         // The next two final clicks get no answer before the outcome timeout: both purchases end outcome_unknown, for real.
         Interlocked.Exchange(ref _holds, 2);
         UnknownId = await PurchaseAsync();
@@ -119,6 +155,8 @@ internal sealed class ConsoleWorld : IAsyncDisposable
         string OrderOf(JsonElement purchase) => orders.Single(o => o.CardLast4 == purchase.GetProperty("outcome").GetProperty("card_last4").GetString()).OrderNumber;
         HeldOrderNumber = OrderOf(unknown[0]);
         ApiHeldOrderNumber = OrderOf(unknown[1]);
+        BrokenCheck = await check;
+        Assert.That(BrokenCheck.Passed, Is.False, BrokenCheck.Message);
 
         Browsers = new BrowserPool(Microsoft.Extensions.Options.Options.Create(new BrowserOptions { StepTimeout = TimeSpan.FromSeconds(20) }));
     }
@@ -168,6 +206,10 @@ internal sealed class ConsoleWorld : IAsyncDisposable
         if (Webhooks is not null)
         {
             await Webhooks.DisposeAsync();
+        }
+        if (Directory.Exists(RecipesDirectory))
+        {
+            Directory.Delete(RecipesDirectory, recursive: true);
         }
     }
 }
