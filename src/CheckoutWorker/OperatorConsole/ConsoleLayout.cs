@@ -158,7 +158,8 @@ internal static class ConsoleLayout
 
     /// <summary>
     /// Live lists: an element with <c>data-live="/console/…"</c> is refreshed from that address every
-    /// <c>data-every</c> seconds with server-rendered (encoded) rows; a failed refresh (signed out) leaves it as it is.
+    /// <c>data-every</c> seconds with server-rendered (encoded) rows, replaced only when they changed; a failed refresh
+    /// (signed out) leaves it as it is.
     /// </summary>
     public const string Script = """
         "use strict";
@@ -167,7 +168,13 @@ internal static class ConsoleLayout
           setInterval(function () {
             fetch(element.getAttribute("data-live"), { credentials: "same-origin", cache: "no-store", redirect: "error" })
               .then(function (response) { return response.ok ? response.text() : null; })
-              .then(function (html) { if (html !== null && element.innerHTML !== html) { element.innerHTML = html; } })
+              .then(function (html) {
+                if (html === null) { return; }
+                // Compared as the browser writes them, so an unchanged list is left alone (a click on it is never lost).
+                var fresh = document.createElement("template");
+                fresh.innerHTML = html;
+                if (fresh.innerHTML !== element.innerHTML) { element.innerHTML = html; }
+              })
               .catch(function () { });
           }, every);
         });

@@ -103,6 +103,9 @@ public class ConsoleTests
         var created = await response.Content.ReadFromJsonAsync<JsonElement>();
         var newId = created.GetProperty("id").GetString()!;
         await page.Locator($"tr[data-id='{newId}']").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        // Its status moves on live too; once it has ended the list holds still for the clicks below.
+        await TestService.WaitForEndAsync(_world.BuyerApi, newId);
+        await page.Locator($"tr[data-id='{newId}']", new PageLocatorOptions { HasText = "succeeded" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 
         await page.GotoAsync(_world.Url("/console/purchases"));
         await page.ClickAsync($"a[href='/console/purchases/{_world.SucceededId}']");
