@@ -286,7 +286,7 @@ internal static class ConsoleEndpoints
             return (Html.Of($"<tr><td colspan=\"7\" class=\"muted\">No purchases match.</td></tr>"), null);
         }
         var rows = Html.Join(page.Select(p => Html.Of($"""
-            <tr data-id="{p.Id}"><td>{ConsoleLayout.When(p.CreatedAt)}</td><td><a href="/console/purchases/{p.Id}">{p.Id}</a></td><td>{ConsoleLayout.Status(p.Status)}</td>
+            <tr data-id="{p.Id}"><td class="nowrap">{ConsoleLayout.When(p.CreatedAt)}</td><td><a href="/console/purchases/{p.Id}">{p.Id}</a></td><td>{ConsoleLayout.Status(p.Status)}</td>
             <td>{Money.Format(p.Request.Amount, p.Request.Currency)}</td><td class="wide">{p.Recipe}</td>
             <td class="wide">{(p.AgentId is { } agent && names.TryGetValue(agent, out var name) ? name : p.AgentId ?? "local")}</td>
             <td class="wide">{OutcomeSummary(p.Outcome)}</td></tr>
@@ -358,7 +358,7 @@ internal static class ConsoleEndpoints
         var items = Html.Join(purchase.Request.Items.Select(i => Html.Of(
             $"<tr><td>{i.Name}</td><td>{i.Quantity}</td><td>{Money.Format(i.UnitAmount, purchase.Request.Currency)}</td></tr>")));
         var events = Html.Join(timeline.Select(e => Html.Of(
-            $"<tr><td>{ConsoleLayout.When(e.At)}</td><td>{e.Kind}</td><td>{e.Message}</td><td class=\"wide\">{(e.DurationMs is { } ms ? $"{ms} ms" : "")}</td></tr>")));
+            $"<tr><td>{ConsoleLayout.When(e.At)}</td><td>{e.Kind}</td><td>{e.Message}</td><td class=\"wide nowrap\">{(e.DurationMs is { } ms ? $"{ms} ms" : "")}</td></tr>")));
         var deliveries = webhooks.Count == 0
             ? Html.Of($"<p class=\"muted\">{(purchase.Request.CallbackUrl is null ? "No callback_url: no webhooks for this purchase." : "None yet.")}</p>")
             : Html.Of($"""
@@ -595,7 +595,7 @@ internal static class ConsoleEndpoints
     // ---- recipes ----
 
     private static string HealthProblem(RecipeCheckView? check) => check is null ? "" :
-        string.Join(" · ", new[] { check.Code, check.Step is { } step ? $"step {check.FailedStep}: {step}" : null, check.Message }.OfType<string>());
+        string.Join(" · ", new[] { check.Code, check.Message ?? (check.Step is { } step ? $"step {check.FailedStep}: {step}" : null) }.OfType<string>());
 
     private static Html HealthCell(string name, RecipeHealthView? health, Html csrf)
     {

@@ -117,7 +117,7 @@ internal static class ConsoleLayout
         a { color: var(--accent); }
         nav a[aria-current] { font-weight: 600; text-decoration: none; color: var(--fg); }
         main { padding: 1rem; max-width: 72rem; }
-        h1 { font-size: 1.35rem; margin: .2rem 0 1rem; }
+        h1 { font-size: 1.35rem; margin: .2rem 0 1rem; overflow-wrap: anywhere; }
         h2 { font-size: 1.1rem; margin: 1.6rem 0 .6rem; }
         table { border-collapse: collapse; width: 100%; }
         th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -143,6 +143,7 @@ internal static class ConsoleLayout
         .notice { padding: .5rem .8rem; border: 1px solid var(--good); border-radius: 6px; }
         .error { padding: .5rem .8rem; border: 1px solid var(--bad); border-radius: 6px; color: var(--bad); }
         .muted { color: var(--muted); }
+        .nowrap { white-space: nowrap; }
         .problem { color: var(--bad); overflow-wrap: anywhere; }
         .card { border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1rem; margin-bottom: 1rem; }
         img.receipt { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }

@@ -227,7 +227,7 @@ public class ConsoleTests
         await page.WaitForURLAsync("**/console/recipes");
         var broken = page.Locator("tr[data-recipe='broken'] td.health");
         var text = await broken.TextContentAsync();
-        Assert.That(text, Does.Contain("broken").And.Contain("step 3: click role button \"Add to basket\"").And.Contain(_world.BrokenCheck.Code));
+        Assert.That(text, Does.Contain("broken").And.Contain("step 3 (click role button \"Add to basket\") failed").And.Contain(_world.BrokenCheck.Code));
         Assert.That(await page.Locator("tr[data-recipe='demo-shop'] td.health").TextContentAsync(), Does.Contain("not checked"));
         var shot = await page.APIRequest.GetAsync(_world.Url(await broken.Locator("a").GetAttributeAsync("href") ?? "/missing"));
         Assert.That((shot.Status, shot.Headers["content-type"]), Is.EqualTo((200, "image/png")), "the check's masked screenshot opens");
@@ -334,7 +334,7 @@ public class ConsoleTests
     }
 
     [Test]
-    public async Task The_pages_fit_a_phone()
+    public async Task A_phone_shows_every_page_without_sideways_scrolling()
     {
         var (context, page) = await _world.NewPageAsync(390, 844);
         await using var _ = context;
@@ -350,7 +350,7 @@ public class ConsoleTests
         }
         if (!string.IsNullOrEmpty(shots))
         {
-            // Not a test: how the README's screenshots are made (CHECKOUT_CONSOLE_SCREENSHOTS=docs/console dotnet test --filter ConsoleTests).
+            // Not a test: how the README's screenshots are made (this test runs before the reconcile tests, so an outcome_unknown purchase shows) (CHECKOUT_CONSOLE_SCREENSHOTS=docs/console dotnet test --filter ConsoleTests).
             await page.GotoAsync(_world.Url($"/console/purchases/{_world.SucceededId}"));
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "phone-purchase.png"), FullPage = false });
             var (desktopContext, desktop) = await _world.NewPageAsync(1200, 760);
