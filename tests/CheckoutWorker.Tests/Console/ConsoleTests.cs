@@ -30,6 +30,23 @@ public class ConsoleTests
         return page;
     }
 
+    /// <summary>A path as given, or relative to the repository's root (the tests run in their output folder).</summary>
+    private static string RepositoryPath(string path)
+    {
+        if (Path.IsPathRooted(path))
+        {
+            return path;
+        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CheckoutAgent.sln")))
+            {
+                return Path.Combine(dir.FullName, path);
+            }
+        }
+        throw new DirectoryNotFoundException("no CheckoutAgent.sln above the test folder");
+    }
+
     [Test]
     public async Task Sign_in_takes_an_admin_token_only_and_sign_out_ends_the_session()
     {
@@ -215,6 +232,15 @@ public class ConsoleTests
         var usage = await ClientCli.RunAsync("purchase", "reconcile", id, "--server", _world.Service.BaseAddress.ToString(), "--token", _world.Admin.Token);
         Assert.That(usage.Code, Is.EqualTo(2));
         Assert.That(usage.Err, Does.Contain("give exactly one of --order-exists ORDER_NUMBER"));
+        var help = await ClientCli.RunAsync("purchase", "reconcile", "--help");
+        Assert.That(help.Out, Does.Contain("--order-exists <ORDER_NUMBER>").And.Contain("--no-order").And.Contain("admin scope"));
+
+        var openApi = await _world.AdminApi.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var operation = openApi.GetProperty("paths").GetProperty("/v1/purchases/{id}/reconcile").GetProperty("post");
+        Assert.That(operation.GetProperty("operationId").GetString(), Is.EqualTo("reconcilePurchase"));
+        Assert.That(operation.GetProperty("description").GetString(), Does.Contain("'admin' scope"));
+        Assert.That(operation.GetProperty("requestBody").ToString(), Does.Contain("application/json"));
+        Assert.That(openApi.ToString(), Does.Not.Contain("/console"), "the console is not part of the API document");
     }
 
     [Test]
@@ -339,7 +365,7 @@ public class ConsoleTests
         var (context, page) = await _world.NewPageAsync(390, 844);
         await using var _ = context;
         await SignedInAsync(context, page);
-        var shots = Environment.GetEnvironmentVariable("CHECKOUT_CONSOLE_SCREENSHOTS");
+        var shots = Environment.GetEnvironmentVariable("CHECKOUT_CONSOLE_SCREENSHOTS") is { Length: > 0 } given ? RepositoryPath(given) : null;
         foreach (var path in new[] { "/console/purchases", $"/console/purchases/{_world.SucceededId}", "/console/attention", "/console/agents", "/console/recipes" })
         {
             await page.GotoAsync(_world.Url(path));
@@ -348,8 +374,9 @@ public class ConsoleTests
                 "() => Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id).join(', ')");
             Assert.That(overflow, Is.LessThanOrEqualTo(0), $"{path} scrolls sideways on a phone by {overflow} px: {wide}");
         }
-        if (!string.IsNullOrEmpty(shots))
+        if (shots is not null)
         {
+            Directory.CreateDirectory(shots);
             // Not a test: how the README's screenshots are made (this test runs before the reconcile tests, so an outcome_unknown purchase shows) (CHECKOUT_CONSOLE_SCREENSHOTS=docs/console dotnet test --filter ConsoleTests).
             await page.GotoAsync(_world.Url($"/console/purchases/{_world.SucceededId}"));
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "phone-purchase.png"), FullPage = false });
