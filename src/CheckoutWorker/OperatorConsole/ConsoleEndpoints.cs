@@ -185,9 +185,8 @@ internal static class ConsoleEndpoints
     }
 
     /// <summary>The list query for the filters, or the problems with them (each naming the filter and what it takes).</summary>
-    private static async Task<(PurchaseQuery? Query, List<string> Problems)> QueryAsync(Filters filters, IReadOnlyList<Agent> agents, CancellationToken cancellationToken)
+    private static (PurchaseQuery? Query, List<string> Problems) Query(Filters filters, IReadOnlyList<Agent> agents)
     {
-        await Task.CompletedTask;
         var problems = new List<string>();
         if (filters.Status is { } status && !Statuses.Contains(status, StringComparer.Ordinal))
         {
@@ -229,7 +228,7 @@ internal static class ConsoleEndpoints
         var frame = await FrameAsync(http, cancellationToken);
         var filters = ReadFilters(http);
         var agents = await agentStore.ListAsync(cancellationToken);
-        var (query, problems) = await QueryAsync(filters, agents, cancellationToken);
+        var (query, problems) = Query(filters, agents);
         Html Choices(IEnumerable<string> values, string? selected) => Html.Join(values.Select(v => v == selected
             ? Html.Of($"<option value=\"{v}\" selected>{v}</option>")
             : Html.Of($"<option value=\"{v}\">{v}</option>")));
@@ -269,7 +268,7 @@ internal static class ConsoleEndpoints
     private static async Task<IResult> PurchaseRowsAsync(HttpContext http, PurchaseStore store, AgentStore agentStore, CancellationToken cancellationToken)
     {
         var agents = await agentStore.ListAsync(cancellationToken);
-        var (query, _) = await QueryAsync(ReadFilters(http), agents, cancellationToken);
+        var (query, _) = Query(ReadFilters(http), agents);
         if (query is null)
         {
             return Results.StatusCode(400);
