@@ -69,6 +69,60 @@ public class PurchaseStoreTests(string provider) : StorageTest(provider)
     }
 
     [Test]
+    public async Task Reconcile_moves_only_outcome_unknown_once_with_who_and_its_webhook_and_replays_the_same_decision()
+    {
+        var purchase = await _store.CreateAsync(Request(callback: "https://hooks.example.com/x"), CancellationToken.None);
+        Assert.That((await _store.ReconcileAsync(purchase.Id, ReconcileDecisions.NoOrder, null, "agent ops (agt_1)", CancellationToken.None)).Disposition,
+            Is.EqualTo(ReconcileDisposition.Running), "a purchase still in flight is not a person's call");
+        await _store.TransitionAsync(purchase.Id, PurchaseStatus.OutcomeUnknown, PurchaseStatus.OutcomeUnknown, "no answer", CancellationToken.None,
+            outcome: new PurchaseOutcome { PurchaseId = purchase.Id, Status = PurchaseStatus.OutcomeUnknown, Code = FailureCodes.OutcomeUnknown, Amount = 2400, CardLast4 = "4242" });
+        var webhooksBefore = await CountAsync(_database, "webhook_deliveries");
+
+        var first = await _store.ReconcileAsync(purchase.Id, ReconcileDecisions.OrderExists, " ORD-42 ", "agent ops (agt_1)", CancellationToken.None);
+        var again = await _store.ReconcileAsync(purchase.Id, ReconcileDecisions.OrderExists, "ORD-42", "agent other (agt_2)", CancellationToken.None);
+        var other = await _store.ReconcileAsync(purchase.Id, ReconcileDecisions.NoOrder, null, "agent other (agt_2)", CancellationToken.None);
+
+        Assert.That(first.Disposition, Is.EqualTo(ReconcileDisposition.Reconciled));
+        var stored = (await _store.GetAsync(purchase.Id, CancellationToken.None))!;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(stored.Status, Is.EqualTo(PurchaseStatus.Succeeded));
+            Assert.That(stored.Outcome!.OrderNumber, Is.EqualTo("ORD-42"));
+            Assert.That(stored.Outcome.CardLast4, Is.EqualTo("4242"), "what was known stays");
+            Assert.That(stored.Outcome.Code, Is.Null);
+            Assert.That(stored.Outcome.Reconciliation, Is.EqualTo(first.Purchase!.Outcome!.Reconciliation));
+            Assert.That(stored.Outcome.Reconciliation!.By, Is.EqualTo("agent ops (agt_1)"));
+            Assert.That(stored.Outcome.Reconciliation.PreviousCode, Is.EqualTo(FailureCodes.OutcomeUnknown));
+            Assert.That((await _store.GetTimelineAsync(purchase.Id, CancellationToken.None))[^1].Message,
+                Is.EqualTo("reconciled by agent ops (agt_1): the merchant has order ORD-42"));
+            Assert.That(await CountAsync(_database, "webhook_deliveries"), Is.EqualTo(webhooksBefore + 1), "one webhook, for the one move");
+            Assert.That(again.Disposition, Is.EqualTo(ReconcileDisposition.AlreadyReconciled));
+            Assert.That(other.Disposition, Is.EqualTo(ReconcileDisposition.ConflictingDecision));
+        });
+        var succeeded = await _store.CreateAsync(Request(), CancellationToken.None);
+        await _store.TransitionAsync(succeeded.Id, PurchaseStatus.Succeeded, "succeeded", "ok", CancellationToken.None);
+        Assert.That((await _store.ReconcileAsync(succeeded.Id, ReconcileDecisions.NoOrder, null, "x", CancellationToken.None)).Disposition,
+            Is.EqualTo(ReconcileDisposition.NotUnknown));
+        Assert.That((await _store.ReconcileAsync("pur_missing", ReconcileDecisions.NoOrder, null, "x", CancellationToken.None)).Disposition,
+            Is.EqualTo(ReconcileDisposition.NotFound));
+    }
+
+    [Test]
+    public async Task Reconcile_no_order_ends_failed_with_its_own_code()
+    {
+        var purchase = await _store.CreateAsync(Request(), CancellationToken.None);
+        await _store.TransitionAsync(purchase.Id, PurchaseStatus.OutcomeUnknown, PurchaseStatus.OutcomeUnknown, "no answer", CancellationToken.None);
+
+        var result = await _store.ReconcileAsync(purchase.Id, ReconcileDecisions.NoOrder, null, "agent ops (agt_1)", CancellationToken.None);
+
+        Assert.That(result.Purchase!.Status, Is.EqualTo(PurchaseStatus.Failed));
+        Assert.That(result.Purchase.Outcome!.Code, Is.EqualTo(PurchaseReconcile.NoOrderCode));
+        Assert.That(result.Purchase.Outcome.Reconciliation!.OrderNumber, Is.Null);
+        Assert.That((await _store.ReconcileAsync(purchase.Id, ReconcileDecisions.NoOrder, null, "agent ops (agt_1)", CancellationToken.None)).Disposition,
+            Is.EqualTo(ReconcileDisposition.AlreadyReconciled));
+    }
+
+    [Test]
     public async Task Pages_follow_the_cursor_newest_first()
     {
         var ids = new List<string>();

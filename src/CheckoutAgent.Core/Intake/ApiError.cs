@@ -38,6 +38,12 @@ public static class ApiErrorCodes
     public const string ScheduleNameTaken = "schedule_name_taken";
     public const string CallbackNotAllowed = "callback_not_allowed";
     public const string RateLimited = "rate_limited";
+    /// <summary>Reconcile of a purchase that did not end <c>outcome_unknown</c>.</summary>
+    public const string NotOutcomeUnknown = "not_outcome_unknown";
+    /// <summary>Reconcile of a purchase already reconciled with another decision or order number.</summary>
+    public const string ReconcileConflict = "reconcile_conflict";
+    /// <summary>Reconcile of a purchase a run is still working on.</summary>
+    public const string PurchaseRunning = "purchase_running";
 }
 
 /// <summary>Caller input fit to echo in an error message: at most 60 characters, anything shaped like a card number masked.</summary>

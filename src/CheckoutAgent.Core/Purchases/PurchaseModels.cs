@@ -124,6 +124,9 @@ public sealed record PurchaseOutcome
     /// <value>What the card holder was (or is) asked to do after the final click (3-D Secure), else absent.</value>
     [JsonPropertyName("action")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PurchaseAction? Action { get; init; }
+    /// <value>For a purchase that ended <c>outcome_unknown</c> and was then reconciled by a person: who decided what, and when; else absent.</value>
+    [JsonPropertyName("reconciliation")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PurchaseReconciliation? Reconciliation { get; init; }
 }
 
 /// <summary>

@@ -62,6 +62,30 @@ public sealed class PurchaseQueries(IConnectionFactory connections, SqlDialect d
         return rows.Count > query.Limit ? (rows.Take(query.Limit).ToList(), true) : (rows, false);
     }
 
+    /// <summary>
+    /// What an agent's budgets count at <paramref name="now"/>, per currency: the amounts of its purchases that have not
+    /// failed, created this UTC day and this UTC month (the windows intake decides with).
+    /// </summary>
+    public async Task<IReadOnlyList<(string Currency, long Today, long Month)>> SpentAsync(string agentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (day, month) = IntakeDecision.BudgetWindows(now);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.Command(null, """
+            SELECT currency, COALESCE(SUM(CASE WHEN created_at >= @day THEN amount END), 0), COALESCE(SUM(amount), 0)
+            FROM purchases
+            WHERE agent_id = @agent AND created_at >= @month AND status <> 'failed'
+            GROUP BY currency ORDER BY currency
+            """);
+        command.AddParameter("@agent", agentId).AddParameter("@day", Timestamps.Format(day)).AddParameter("@month", Timestamps.Format(month));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(string, long, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+        return result;
+    }
+
     public async Task<IReadOnlyList<PurchaseEvent>> GetTimelineAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);

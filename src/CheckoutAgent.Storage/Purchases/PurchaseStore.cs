@@ -94,6 +94,14 @@ public sealed class PurchaseStore
     public Task<CancelResult> CancelAsync(string id, string? agentId, string reason, CancellationToken cancellationToken) =>
         _transitions.CancelAsync(id, agentId, reason, cancellationToken);
 
+    /// <summary>
+    /// Ends an <c>outcome_unknown</c> purchase as a person decided, with who decided and when in its outcome and
+    /// timeline, and queues its webhook; moves made outside a run, so not fenced. The caller checks first that no run of
+    /// it is still finishing.
+    /// </summary>
+    public Task<ReconcileResult> ReconcileAsync(string id, string decision, string? orderNumber, string by, CancellationToken cancellationToken) =>
+        _transitions.ReconcileAsync(id, decision, orderNumber, by, cancellationToken);
+
     public Task<PurchaseRecord?> GetAsync(string id, CancellationToken cancellationToken) => Queries.GetAsync(id, cancellationToken);
 
     /// <inheritdoc cref="PurchaseQueries.ListByStatusAsync" />

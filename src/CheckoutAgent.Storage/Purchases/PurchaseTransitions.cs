@@ -72,6 +72,57 @@ internal sealed class PurchaseTransitions(IConnectionFactory connections, SqlDia
         return new(CancelDisposition.Canceled, changed);
     }
 
+    /// <summary>
+    /// Ends an <c>outcome_unknown</c> purchase as a person decided (see <see cref="PurchaseReconcile"/>): status,
+    /// outcome with the reconciliation, the timeline event saying who decided, and the webhook, in one transaction. The
+    /// same decision again changes nothing and answers <see cref="ReconcileDisposition.AlreadyReconciled"/>.
+    /// </summary>
+    public async Task<ReconcileResult> ReconcileAsync(string id, string decision, string? orderNumber, string by, CancellationToken cancellationToken)
+    {
+        orderNumber = PurchaseReconcile.Normalize(orderNumber);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await dialect.BeginWriteTransactionAsync(connection, cancellationToken);
+        var purchase = await PurchaseRows.GetAsync(connection, transaction, id, cancellationToken);
+        if (purchase is null)
+        {
+            return new(ReconcileDisposition.NotFound, null);
+        }
+        var found = PurchaseReconcile.Decide(purchase.Status, purchase.Outcome?.Reconciliation, decision, orderNumber);
+        if (found != ReconcileDisposition.Reconciled)
+        {
+            return new(found, purchase);
+        }
+        var now = time.GetUtcNow();
+        var previous = purchase.Outcome;
+        var reconciliation = new PurchaseReconciliation(decision, orderNumber, by, now, previous?.Code);
+        var succeeded = decision == ReconcileDecisions.OrderExists;
+        var message = succeeded
+            ? $"reconciled by {by}: the merchant has order {orderNumber}"
+            : $"reconciled by {by}: the merchant has no order; nothing was bought";
+        var outcome = (previous ?? new PurchaseOutcome
+        {
+            PurchaseId = id, Status = purchase.Status, Amount = purchase.Request.Amount, Currency = purchase.Request.Currency,
+            SpendRequestId = purchase.SpendRequestId,
+        }) with
+        {
+            Status = succeeded ? PurchaseStatus.Succeeded : PurchaseStatus.Failed,
+            Code = succeeded ? null : PurchaseReconcile.NoOrderCode,
+            Message = message,
+            OrderNumber = succeeded ? orderNumber : null,
+            Reconciliation = reconciliation,
+        };
+        var entry = new PurchaseEvent(id, now, "reconciled", message);
+        var changed = await UpdateAsync(connection, transaction, entry, outcome.Status, null, outcome, cancellationToken);
+        await PurchaseRows.InsertEventAsync(connection, transaction, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        notifications.Appended(entry);
+        if (changed.Request.CallbackUrl is not null)
+        {
+            notifications.Queued();
+        }
+        return new(ReconcileDisposition.Reconciled, changed);
+    }
+
     private async Task<bool> WriteAsync(PurchaseEvent entry, string? status, string? spendRequestId, PurchaseOutcome? outcome,
         CancellationToken cancellationToken)
     {

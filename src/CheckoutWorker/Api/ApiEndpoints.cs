@@ -52,6 +52,14 @@ public static class ApiEndpoints
             .WithName("cancelPurchase").WithTags("purchases")
             .WithSummary("Cancel a purchase before its final click (its spend request is canceled at Link); 409 once submitting or ended")
             .Produces<PurchaseView>(200).Produces<ApiErrorBody>(404).Produces<ApiErrorBody>(409);
+        v1.MapPost("/purchases/{id}/reconcile", ReconcilePurchaseAsync).RequireScope(Scopes.Admin)
+            .WithName("reconcilePurchase").WithTags("purchases")
+            .WithSummary("Settle an outcome_unknown purchase after checking with the merchant: {\"decision\": \"order_exists\", \"order_number\": \"…\"} ends it succeeded, " +
+                "{\"decision\": \"no_order\"} ends it failed (reconciled_no_order); the timeline records who decided, the webhook is sent and Link is told. " +
+                "The same decision again returns the purchase unchanged (Idempotent-Replayed: true); another decision, or a purchase that is not outcome_unknown or is still running, is 409")
+            .WithMetadata(new RequestBodyType(typeof(ReconcileBody)))
+            .Produces<PurchaseView>(200).Produces<ApiErrorBody>(400).Produces<ApiErrorBody>(401).Produces<ApiErrorBody>(403)
+            .Produces<ApiErrorBody>(404).Produces<ApiErrorBody>(409).Produces<ApiErrorBody>(415).Produces<ApiErrorBody>(422);
         v1.MapGet("/recipes", (RecipeCatalog recipes) => ApiResults.Ok(new RecipeList(recipes.List()))).RequireScope(Scopes.PurchasesRead)
             .WithName("listRecipes").WithTags("recipes").WithSummary("The merchants this server can buy from")
             .Produces<RecipeList>(200);
@@ -127,6 +135,81 @@ public static class ApiEndpoints
                 $"purchase {InputEcho.Quote(id)} already ended {result.Purchase!.Status}; there is nothing to cancel")),
             _ => ApiResults.Ok(await purchases.GetAsync(id, http.Agent().Id, cancellationToken)),
         };
+    }
+
+    private static async Task<IResult> ReconcilePurchaseAsync(string id, HttpContext http, PurchaseReconciler reconciler, PurchaseService purchases,
+        CancellationToken cancellationToken)
+    {
+        var (body, error) = await ReadJsonAsync(http, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (body)
+        {
+            var root = body!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return ApiResults.Error(422, new ApiError(ApiErrorCodes.InvalidField, "the body must be a JSON object such as {\"decision\": \"no_order\"}"));
+            }
+            var errors = new List<ApiError>();
+            foreach (var property in root.EnumerateObject().Where(p => p.Name is not ("decision" or "order_number")))
+            {
+                errors.Add(new ApiError(ApiErrorCodes.UnknownField, $"'{InputEcho.Quote(property.Name)}' is not a known field; known fields: decision, order_number", InputEcho.Quote(property.Name)));
+            }
+            string? Field(string name)
+            {
+                if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+                {
+                    return null;
+                }
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    errors.Add(new ApiError(ApiErrorCodes.InvalidField, $"{name} must be a string", name));
+                    return null;
+                }
+                return value.GetString();
+            }
+            var decision = Field("decision");
+            var orderNumber = Field("order_number");
+            if (errors.Count == 0 && PurchaseReconcile.Validate(decision, orderNumber) is { } problem)
+            {
+                errors.Add(new ApiError(decision is null ? ApiErrorCodes.MissingField : ApiErrorCodes.InvalidField, problem,
+                    problem.StartsWith("decision", StringComparison.Ordinal) ? "decision" : "order_number"));
+            }
+            if (errors.Count > 0)
+            {
+                return ApiResults.Errors(422, errors);
+            }
+            var agent = http.Agent();
+            var result = await reconciler.ReconcileAsync(id, decision!, orderNumber, agent.ToString(), cancellationToken);
+            return await ReconcileAnswerAsync(http, id, result, purchases, cancellationToken);
+        }
+    }
+
+    /// <summary>The API's answer to a reconcile (shared with nothing else: the console renders its own).</summary>
+    private static async Task<IResult> ReconcileAnswerAsync(HttpContext http, string id, ReconcileResult result, PurchaseService purchases, CancellationToken cancellationToken)
+    {
+        var quoted = InputEcho.Quote(id);
+        switch (result.Disposition)
+        {
+            case ReconcileDisposition.NotFound:
+                return ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound, $"no purchase '{quoted}'"));
+            case ReconcileDisposition.Running:
+                return ApiResults.Error(409, new ApiError(ApiErrorCodes.PurchaseRunning,
+                    $"purchase {quoted} is {result.Purchase?.Status ?? "running"} and a run of it is still working on it; only an outcome_unknown purchase that no run holds can be reconciled: wait for it to end"));
+            case ReconcileDisposition.NotUnknown:
+                return ApiResults.Error(409, new ApiError(ApiErrorCodes.NotOutcomeUnknown,
+                    $"purchase {quoted} ended {result.Purchase!.Status} by itself, not outcome_unknown; there is nothing to reconcile"));
+            case ReconcileDisposition.ConflictingDecision:
+                var earlier = result.Purchase!.Outcome!.Reconciliation!;
+                return ApiResults.Error(409, new ApiError(ApiErrorCodes.ReconcileConflict,
+                    $"purchase {quoted} was already reconciled as {earlier.Decision}{(earlier.OrderNumber is null ? "" : $" (order {earlier.OrderNumber})")} by {earlier.By} at {earlier.At:u}; a reconcile is final"));
+            case ReconcileDisposition.AlreadyReconciled:
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                break;
+        }
+        return ApiResults.Ok(await purchases.GetAsync(id, null, cancellationToken));
     }
 
     private static readonly string[] Statuses =
@@ -301,6 +384,13 @@ public static class ApiEndpoints
 /// routing, so a wrong Content-Type reaches the endpoint and gets a clear 415 instead of a 404.
 /// </summary>
 public sealed record RequestBodyType(Type Type);
+
+/// <summary>The body of <c>POST /v1/purchases/{id}/reconcile</c>.</summary>
+/// <param name="Decision"><c>order_exists</c> or <c>no_order</c>.</param>
+/// <param name="OrderNumber">The merchant's order number; required for <c>order_exists</c>, absent for <c>no_order</c>.</param>
+public sealed record ReconcileBody(
+    [property: System.Text.Json.Serialization.JsonPropertyName("decision")] string Decision,
+    [property: System.Text.Json.Serialization.JsonPropertyName("order_number")] string? OrderNumber);
 
 /// <summary><c>{"paused": bool}</c>.</summary>
 public sealed record AdminStatus([property: System.Text.Json.Serialization.JsonPropertyName("paused")] bool Paused);

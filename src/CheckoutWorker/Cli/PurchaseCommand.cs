@@ -8,7 +8,7 @@ using CheckoutAgent.Worker.Purchases;
 namespace CheckoutAgent.Worker.Cli;
 
 /// <summary>
-/// <c>checkout-agent purchase create|get|list|cancel</c>: a client of a running <c>serve</c> through its HTTP API, with
+/// <c>checkout-agent purchase create|get|list|cancel|reconcile</c>: a client of a running <c>serve</c> through its HTTP API, with
 /// an agent's token, for people and scripts. Nothing here touches the database.
 /// </summary>
 internal static class PurchaseCommand
@@ -19,10 +19,10 @@ internal static class PurchaseCommand
     {
         var options = new ClientOptions();
         var command = new Command("purchase",
-            "Queue, follow, list and cancel purchases on a running 'checkout-agent serve' through its HTTP API, with an agent token " +
+            "Queue, follow, list, cancel and reconcile purchases on a running 'checkout-agent serve' through its HTTP API, with an agent token " +
             $"(--token or ${CheckoutApiClient.TokenVariable}). Exit codes: 0 ok, 2 refused (bad arguments or 4xx), 3 server unreachable or 5xx.")
         {
-            CreateVerb(options), Get(options), List(options), Cancel(options),
+            CreateVerb(options), Get(options), List(options), Cancel(options), Reconcile(options),
         };
         options.AddTo(command);
         return command;
@@ -306,6 +306,48 @@ internal static class PurchaseCommand
                 return ClientExitCodes.Ok;
             }
             await client.Out.WriteLineAsync($"canceled purchase {ClientOptions.Text(purchase, "id")}: now {ClientOptions.Text(purchase, "status")}{Outcome(purchase)}");
+            return ClientExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Reconcile(ClientOptions options)
+    {
+        var id = new Argument<string>("ID") { Description = "The outcome_unknown purchase (pur_…)." };
+        var orderExists = new Option<string?>("--order-exists")
+        {
+            Description = "The merchant has an order for it: its order number. The purchase ends succeeded.",
+            HelpName = "ORDER_NUMBER",
+        };
+        var noOrder = new Option<bool>("--no-order") { Description = "The merchant has no order for it. The purchase ends failed (reconciled_no_order)." };
+        var command = new Command("reconcile",
+            "Settle an outcome_unknown purchase (the final click happened, the merchant's answer never came) after checking with the " +
+            "merchant: --order-exists ORDER_NUMBER or --no-order. Needs a token with the admin scope. The timeline records which agent " +
+            "decided and when, the purchase's webhook is sent and Link is told. Running it again the same way changes nothing; " +
+            "another decision is refused (409), as is a purchase that is not outcome_unknown.")
+        {
+            id, orderExists, noOrder,
+        };
+        options.SetAction(command, async (client, cancellationToken) =>
+        {
+            var order = client.Parse.GetValue(orderExists);
+            var none = client.Parse.GetValue(noOrder);
+            if ((order is null) == !none)
+            {
+                throw new UsageException("give exactly one of --order-exists ORDER_NUMBER (the merchant has the order) or --no-order (it has none)");
+            }
+            var decision = none ? ReconcileDecisions.NoOrder : ReconcileDecisions.OrderExists;
+            if (PurchaseReconcile.Validate(decision, order) is { } problem)
+            {
+                throw new UsageException($"--order-exists: {problem}");
+            }
+            var (purchase, replayed) = await client.Api.ReconcilePurchaseAsync(client.Parse.GetValue(id)!, decision, order, cancellationToken);
+            if (client.Json)
+            {
+                client.WriteJson(purchase);
+                return ClientExitCodes.Ok;
+            }
+            await client.Out.WriteLineAsync($"{(replayed ? "already reconciled" : "reconciled")} purchase {ClientOptions.Text(purchase, "id")}: now {ClientOptions.Text(purchase, "status")}{Outcome(purchase)}");
             return ClientExitCodes.Ok;
         });
         return command;

@@ -104,6 +104,28 @@ public sealed class CheckoutApiClient : IDisposable
     public Task<JsonElement> CancelPurchaseAsync(string id, CancellationToken cancellationToken = default) =>
         GetJsonAsync(HttpMethod.Post, $"v1/purchases/{Id(id)}/cancel", cancellationToken);
 
+    /// <summary>
+    /// <c>POST /v1/purchases/{id}/reconcile</c> (admin scope): settles an <c>outcome_unknown</c> purchase. The same
+    /// decision again replays (Replayed true); another is 409 <c>reconcile_conflict</c>.
+    /// </summary>
+    /// <param name="decision"><c>order_exists</c> or <c>no_order</c>.</param>
+    /// <param name="orderNumber">The merchant's order number, for <c>order_exists</c>.</param>
+    public async Task<(JsonElement Purchase, bool Replayed)> ReconcilePurchaseAsync(string id, string decision, string? orderNumber,
+        CancellationToken cancellationToken = default)
+    {
+        var body = new System.Text.Json.Nodes.JsonObject { ["decision"] = decision };
+        if (orderNumber is not null)
+        {
+            body["order_number"] = orderNumber;
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/purchases/{Id(id)}/reconcile")
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        var (json, _, replayed) = await SendAsync(request, cancellationToken);
+        return (json, replayed);
+    }
+
     /// <summary><c>GET /v1/recipes</c>: <c>{"data":[{name, merchant_name, merchant_url, steps}]}</c>.</summary>
     public Task<JsonElement> ListRecipesAsync(CancellationToken cancellationToken = default) =>
         GetJsonAsync(HttpMethod.Get, "v1/recipes", cancellationToken);

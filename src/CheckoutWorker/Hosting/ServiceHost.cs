@@ -1,5 +1,7 @@
 using CheckoutAgent.Worker.Api;
 using CheckoutAgent.Worker.Observability;
+using CheckoutAgent.Worker.OperatorConsole;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -28,7 +30,13 @@ public static class ServiceHost
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
         });
-        WorkerHost.Configure(builder, settings);
+        var worker = WorkerHost.Configure(builder, settings);
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var console = builder.Configuration.GetSection(ConsoleOptions.SectionName).Get<ConsoleOptions>() ?? new ConsoleOptions();
+        if (console.Enabled)
+        {
+            builder.Services.AddConsoleAuth(console, worker.DataDirectoryFullPath);
+        }
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -70,6 +78,14 @@ public static class ServiceHost
         app.UseCheckoutRequestLogging(context => context.Items.Values.OfType<Agent>().FirstOrDefault()?.Name);
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapCheckoutApi();
+        if (console.Enabled)
+        {
+            // The operator console (/console): cookie sessions for people; the API above still takes bearer tokens only.
+            app.UseConsoleHeaders();
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapConsole();
+        }
         app.MapFallback((HttpContext context) => ApiResults.Error(404, new ApiError(ApiErrorCodes.NotFound,
             $"no endpoint {context.Request.Method} {context.Request.Path}; the API lives under /v1 and is described at /openapi/v1.json")));
         return app;

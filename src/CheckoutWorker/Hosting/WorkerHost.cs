@@ -109,6 +109,7 @@ public static class WorkerHost
         services.AddSingleton<RecipeHealthService>();
         services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseService>();
+        services.AddSingleton<PurchaseReconciler>();
         services.AddSingleton<ShutdownSignal>();
         services.AddSingleton(sp => new ScheduleStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<ScheduleService>();

@@ -108,6 +108,25 @@ internal static partial class Log
     [LoggerMessage(90, LogLevel.Information, "Agent {Agent} reached its {Limit} purchases per hour; creation refused with 429")]
     public static partial void PurchaseRateLimited(ILogger logger, string agent, int limit);
 
+    // 160-179: the operator console and reconcile (issue 18).
+    [LoggerMessage(160, LogLevel.Information, "Purchase {PurchaseId} reconciled as {Decision} by {By}")]
+    public static partial void PurchaseReconciled(ILogger logger, string purchaseId, string decision, string by);
+
+    [LoggerMessage(161, LogLevel.Information, "Console: agent {Agent} signed in")]
+    public static partial void ConsoleSignedIn(ILogger logger, string agent);
+
+    [LoggerMessage(162, LogLevel.Warning, "Console: a sign-in was refused ({Reason})")]
+    public static partial void ConsoleSignInRefused(ILogger logger, string reason);
+
+    [LoggerMessage(163, LogLevel.Information, "Console: agent {Agent} signed out")]
+    public static partial void ConsoleSignedOut(ILogger logger, string agent);
+
+    [LoggerMessage(164, LogLevel.Warning, "Console: a form post to {Path} without a valid anti-forgery token was refused")]
+    public static partial void ConsoleForgeryRefused(ILogger logger, string path);
+
+    [LoggerMessage(165, LogLevel.Information, "Console: {Actor} {Action}")]
+    public static partial void ConsoleAction(ILogger logger, string actor, string action);
+
     // 180–199: recipe record (recipes/README.md). Locators and placeholders only: a typed value never reaches these.
     [LoggerMessage(180, LogLevel.Information, "Recording started at {Host} (CDP port {CdpPort})")]
     public static partial void RecordingStarted(ILogger logger, string host, int? cdpPort);
