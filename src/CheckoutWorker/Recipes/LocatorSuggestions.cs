@@ -29,6 +29,26 @@ public static class LocatorSuggestions
     /// can echo what was typed) is not offered as <c>text</c> locators, only labels, role names and test ids.</param>
     public static async Task<LocatorSuggestion?> ForStepAsync(IPage page, RecipeStep step, LocatorSpec spec, bool secretOnPage)
     {
+        if (page.IsClosed)
+        {
+            return null;
+        }
+        try
+        {
+            // A page that stopped answering must not hold up the failure it would explain: a few seconds, then none.
+            return await SuggestAsync(page, step, spec, secretOnPage).WaitAsync(Budget);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <value>How long the suggestions of one failure may take.</value>
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
+
+    private static async Task<LocatorSuggestion?> SuggestAsync(IPage page, RecipeStep step, LocatorSpec spec, bool secretOnPage)
+    {
         try
         {
             var count = await RecipeRunner.Locate(page, spec).CountAsync();

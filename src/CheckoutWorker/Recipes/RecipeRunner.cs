@@ -265,7 +265,8 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
                         : step.TypesSecret || secretOnPage ? ex.GetType().Name
                         : $"{ex.GetType().Name}: {CardNumberMasker.Mask(FirstLine(ex.Message))}";
                     // A locator that matches nothing or several: say what the page has instead (see LocatorSuggestions).
-                    var suggestion = TargetOf(step) is { } spec ? await LocatorSuggestions.ForStepAsync(page, step, spec, step.TypesSecret || secretOnPage) : null;
+                    var suggestion = TargetOf(step) is { } spec && IsLocatorProblem(ex)
+                        ? await LocatorSuggestions.ForStepAsync(page, step, spec, step.TypesSecret || secretOnPage) : null;
                     return Finish(FailureCodes.StepFailed(step.Number), $"step {step.Number} ({step.Describe()}) failed: {detail}{Hint(suggestion)}")
                         with { Suggestion = suggestion };
                 }
@@ -1023,6 +1024,10 @@ public sealed partial class RecipeRunner(IOptions<BrowserOptions> options, IOpti
         }
         return root?.Locator(spec.Css!) ?? page.Locator(spec.Css!);
     }
+
+    /// <summary>Nothing matched (our own timeout) or several did (Playwright's strict mode): a locator fix may help.</summary>
+    private static bool IsLocatorProblem(Exception ex) =>
+        ex is TargetMissingException || (ex is PlaywrightException && ex.Message.Contains("strict mode violation", StringComparison.Ordinal));
 
     /// <summary>"; on the page: { label: CVC } or { label: Card number }" for a one-line message; empty without suggestions.</summary>
     private static string Hint(LocatorSuggestion? suggestion) =>
