@@ -257,7 +257,16 @@ public class ClusterTests : DataDirectoryTest
             ended = 0;
             foreach (var id in ids)
             {
-                var purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}");
+                JsonElement purchase;
+                try
+                {
+                    purchase = await client.GetFromJsonAsync<JsonElement>($"/v1/purchases/{id}");
+                }
+                catch (Exception ex)
+                {
+                    Assert.Fail($"GET {id} on {node.Name}: {ex.GetType().Name}\n" + string.Join("\n", _world.Runs.Select(r => r.Describe())));
+                    throw;
+                }
                 ended += ServiceWorld.IsTerminal(purchase) ? 1 : 0;
             }
             if (ended >= count)
