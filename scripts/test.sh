@@ -9,14 +9,13 @@ dotnet test CheckoutAgent.sln --logger "console;verbosity=normal" 2>&1 | tee "$l
 status=${PIPESTATUS[0]}
 
 # The storage-heavy worker tests once more with the worker on PostgreSQL (a throwaway cluster the tests start): the
-# HTTP API, webhooks, schedules, the pipeline and the CLI client. The store tests already ran on both engines, and the
-# cluster tests on PostgreSQL only. The restart tests (child processes killed and started again, minutes) are left out
-# here: on PostgreSQL the cluster tests kill, freeze and restart nodes the same way. `make test-postgres` runs the whole
-# worker suite this way.
+# HTTP API, webhooks and schedules. The store tests already ran on both engines; the cluster tests run the pipeline on
+# PostgreSQL, and kill, freeze and restart nodes there, so the restart tests (minutes of child processes) are left out
+# here. `make test-postgres` runs the whole worker suite this way.
 echo
 echo "== worker tests on PostgreSQL =="
 CHECKOUT_AGENT_TEST_STORAGE=postgres dotnet test tests/CheckoutWorker.Tests --no-build --logger "console;verbosity=normal" \
-  --filter "(FullyQualifiedName~.Service.|FullyQualifiedName~.Webhooks.|FullyQualifiedName~.Schedules.|FullyQualifiedName~.Purchases.|FullyQualifiedName~.Clients.)&FullyQualifiedName!~.Service.RestartTests&TestCategory!=SqliteOnly&TestCategory!=Cluster" \
+  --filter "(FullyQualifiedName~.Service.|FullyQualifiedName~.Webhooks.|FullyQualifiedName~.Schedules.)&FullyQualifiedName!~.Service.RestartTests&TestCategory!=SqliteOnly&TestCategory!=Cluster" \
   2>&1 | tee -a "$log"
 pg_status=${PIPESTATUS[0]}
 if [ "$status" -eq 0 ]; then status=$pg_status; fi

@@ -31,12 +31,16 @@ public class RealShopCheckoutTests
     }
 
     private async Task<(PurchaseRecord Purchase, IReadOnlyList<PurchaseEvent> Timeline, DemoShop Shop)> BuyAsync(
-        DemoShopOptions options, string recipeName, string recipeText)
+        DemoShopOptions options, string recipeName, string recipeText, TimeSpan? stepTimeout = null)
     {
         File.WriteAllText(Path.Combine(_recipes, recipeName + ".yaml"), recipeText);
         var sandbox = new LinkSandbox(new LinkSandboxOptions());
         var shop = await DemoShop.StartAsync(options, new SandboxIssuer(sandbox));
         var configuration = new Dictionary<string, string?>(DemoRunner.ShopConfiguration(shop)) { ["Worker:RecipesDirectory"] = _recipes };
+        if (stepTimeout is { } timeout)
+        {
+            configuration["Browser:StepTimeout"] = timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        }
         await using var worker = await TestWorker.StartAsync(sandbox, configuration);
         var purchase = await worker.EnqueueAsync(DemoRunner.Request(shop, options, "pour-over-dripper", 1, recipeName));
         var ended = await worker.WaitForEndAsync(purchase.Id, TimeSpan.FromSeconds(90));
@@ -78,7 +82,8 @@ public class RealShopCheckoutTests
             .Replace("dismiss:\n", "", StringComparison.Ordinal);
         Assert.That(withoutDismiss, Does.Not.Contain("\ndismiss:").And.Not.Contain("name: Accept all }"));
 
-        var (failed, _, shop1) = await BuyAsync(Options(), "no-dismiss", withoutDismiss.Replace("\nsteps:", "\n# (test copy)\nsteps:", StringComparison.Ordinal));
+        var (failed, _, shop1) = await BuyAsync(Options(), "no-dismiss", withoutDismiss.Replace("\nsteps:", "\n# (test copy)\nsteps:", StringComparison.Ordinal),
+            stepTimeout: TimeSpan.FromSeconds(4));
         await using (shop1)
         {
             Assert.That(failed.Outcome!.Code, Does.StartWith("step_failed:"), failed.Outcome.Message);

@@ -124,7 +124,16 @@ public class ClusterTests : DataDirectoryTest
             var spendRequests = purchases.Select(p => p.GetProperty("spend_request_id").GetString()).ToList();
             Assert.That(spendRequests, Is.All.Not.Null, report);
             Assert.That(spendRequests, Is.Unique, report);
-            Assert.That(_world.Emulator.Sandbox.SpendRequestCount, Is.EqualTo(Purchases), "spend requests Link saw\n" + report);
+            // Link has no idempotency key for creating a spend request, so a node stopped while Link was creating one
+            // can leave a request no purchase holds. A frozen node wakes up fenced off and cancels the request it got at
+            // once; a killed one cannot, and its request stays open (its card, if approved, is never typed) until it
+            // expires. At most one such request per stopped node, none ever charged.
+            var extras = _world.Emulator.Sandbox.List(includeHistory: true).Where(r => !spendRequests.Contains(r.Id)).ToList();
+            var extraReport = string.Join(", ", extras.Select(r => $"{r.Id} {r.Status}"));
+            Assert.That(extras, Has.Count.LessThanOrEqualTo(2), $"spend requests Link saw beyond one per purchase: {extraReport}\n" + report);
+            Assert.That(extras.Count(r => r.Status != CheckoutAgent.Link.SpendRequestStatus.Canceled), Is.LessThanOrEqualTo(1),
+                $"only the killed node's extra request can be left open: {extraReport}\n" + report);
+            Assert.That(extras.Select(r => r.Status), Has.None.EqualTo(CheckoutAgent.Link.SpendRequestStatus.Succeeded), "no extra request was charged");
             // Webhooks: each terminal event delivered exactly once, by one node.
             var deliveries = _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
             var eventIds = deliveries.Select(d => d.GetProperty("id").GetString()).ToList();
