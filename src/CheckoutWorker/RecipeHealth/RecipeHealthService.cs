@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace CheckoutAgent.Worker.RecipeHealth;
 
 /// <summary>Recipes with their latest health, for the API and the console.</summary>
-public sealed class RecipeHealthService(RecipeCatalog catalog, RecipeHealthStore store, IOptions<RecipeHealthOptions> options)
+public sealed class RecipeHealthService(RecipeCatalog catalog, RecipeHealthStore store, IOptions<RecipeHealthOptions> options,
+    IOptions<CheckoutAgent.Worker.Configuration.WorkerOptions> worker)
 {
     /// <summary>Statuses of <see cref="RecipeHealthView.Status"/>.</summary>
     public static class Statuses
@@ -44,7 +45,12 @@ public sealed class RecipeHealthService(RecipeCatalog catalog, RecipeHealthStore
     public async Task<string?> ScreenshotAsync(string recipe, string checkId, CancellationToken cancellationToken)
     {
         var history = await store.HistoryAsync(recipe, RecipeHealthStore.KeepPerRecipe, cancellationToken);
-        return history.FirstOrDefault(c => c.Id == checkId)?.ScreenshotPath is { } path && File.Exists(path) ? path : null;
+        // Served only from this worker's screenshots folder, as purchase receipts are: the stored path is ours, but a
+        // row pointing elsewhere is never followed.
+        var folder = Path.Combine(worker.Value.DataDirectoryFullPath, "screenshots") + Path.DirectorySeparatorChar;
+        return history.FirstOrDefault(c => c.Id == checkId)?.ScreenshotPath is { } path
+            && Path.GetFullPath(path).StartsWith(folder, StringComparison.Ordinal)
+            && path.EndsWith(".png", StringComparison.Ordinal) && File.Exists(path) ? path : null;
     }
 
     private static RecipeHealthView View(string name, string merchant, RecipeCheckRecord? check) =>
