@@ -33,5 +33,10 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # The build or a test host failed before any test could report: count that as a failure.
   failed=1
 fi
+if [ "$failed" -gt 0 ]; then
+  # Named again at the end, where a CI excerpt of the last lines shows them, with the first lines of each message.
+  echo "Failed tests:"
+  awk '/^[[:space:]]+Failed .* \[[0-9<][^]]*\]$/ { print; n = 6; next } n > 0 { print; n-- }' "$log" | cut -c1-300
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"
