@@ -25,16 +25,26 @@ public static class AuditActions
 /// <summary>
 /// Agents, their hashed tokens and policies, the global pause switch and the owner's audit log, in the worker's
 /// database. A rotation keeps the replaced token (its hash) or webhook secret working until its grace period ends;
-/// every change is written to the audit log in the same transaction as the change itself.
+/// every change is written to the audit log in the same transaction as the change itself. Webhook secrets are stored
+/// sealed (<see cref="ISecretSealer"/>); <see cref="PrepareSecretsAsync"/> checks the sealing key at start-up.
 /// </summary>
-public sealed class AgentStore(IConnectionFactory connections, SqlDialect dialect, TimeProvider time)
+public sealed class AgentStore(IConnectionFactory connections, SqlDialect dialect, TimeProvider time, ISecretSealer sealer)
 {
     /// <summary>The owner, as the audit log names the CLI's owner verbs.</summary>
     public const string Owner = "owner";
 
-    public AgentStore(CheckoutDatabase database, TimeProvider time) : this(database.Connections, database.Dialect, time)
+    /// <summary>The purpose webhook secrets are sealed for.</summary>
+    public const string WebhookSecretPurpose = "webhook-secret";
+
+    public AgentStore(CheckoutDatabase database, TimeProvider time, ISecretSealer sealer) : this(database.Connections, database.Dialect, time, sealer)
     {
     }
+
+    // The settings row holding a value sealed with the key every node must share: a node with another key stops at start.
+    private const string KeyCheckKey = "secrets_key_check";
+    private const string KeyCheckOwner = "settings";
+    private const string KeyCheckPurpose = "key-check";
+    private const string KeyCheckValue = "checkout-agent key check v1";
 
     private const string PausedKey = "purchases_paused";
 
@@ -58,7 +68,7 @@ public sealed class AgentStore(IConnectionFactory connections, SqlDialect dialec
         command.AddParameter("@name", name);
         command.AddParameter("@hash", AgentSecrets.Hash(token));
         command.AddParameter("@scopes", string.Join(' ', scopes));
-        command.AddParameter("@secret", agent.WebhookSecret);
+        command.AddParameter("@secret", sealer.Seal(agent.Id, WebhookSecretPurpose, agent.WebhookSecret));
         command.AddParameter("@policy", JsonSerializer.Serialize(policy));
         command.AddParameter("@now", Format(agent.CreatedAt));
         try
@@ -114,8 +124,8 @@ public sealed class AgentStore(IConnectionFactory connections, SqlDialect dialec
         var rotated = await RotateAsync(name, """
             UPDATE agents SET previous_token_hash = CASE WHEN @until IS NULL THEN NULL ELSE token_hash END,
                 previous_token_expires_at = @until, token_hash = @value
-            WHERE name = @name AND revoked_at IS NULL RETURNING id
-            """, AgentSecrets.Hash(token), until, AuditActions.RotateToken,
+            WHERE id = @id AND revoked_at IS NULL RETURNING id
+            """, _ => AgentSecrets.Hash(token), until, AuditActions.RotateToken,
             until is { } end ? $"new token issued; the previous one works until {Format(end)}" : "new token issued; the previous one stopped at once",
             actor, cancellationToken);
         return rotated ? token : null;
@@ -132,23 +142,33 @@ public sealed class AgentStore(IConnectionFactory connections, SqlDialect dialec
         var rotated = await RotateAsync(name, """
             UPDATE agents SET previous_webhook_secret = CASE WHEN @until IS NULL THEN NULL ELSE webhook_secret END,
                 previous_webhook_secret_expires_at = @until, webhook_secret = @value
-            WHERE name = @name AND revoked_at IS NULL RETURNING id
-            """, secret, until, AuditActions.RotateWebhookSecret,
+            WHERE id = @id AND revoked_at IS NULL RETURNING id
+            """, id => sealer.Seal(id, WebhookSecretPurpose, secret), until, AuditActions.RotateWebhookSecret,
             until is { } end ? $"new webhook secret; webhooks carry both signatures until {Format(end)}" : "new webhook secret; the previous one stopped signing at once",
             actor, cancellationToken);
         return rotated ? secret : null;
     }
 
-    private async Task<bool> RotateAsync(string name, string sql, string value, DateTimeOffset? until, string action, string detail, string actor,
-        CancellationToken cancellationToken)
+    private async Task<bool> RotateAsync(string name, string sql, Func<string, string> valueFor, DateTimeOffset? until, string action, string detail,
+        string actor, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await dialect.BeginWriteTransactionAsync(connection, cancellationToken);
+        string id;
+        await using (var find = connection.Command(transaction, "SELECT id FROM agents WHERE name = @name AND revoked_at IS NULL"))
+        {
+            find.AddParameter("@name", name);
+            if (await find.ExecuteScalarAsync(cancellationToken) is not string found)
+            {
+                return false;
+            }
+            id = found;
+        }
         await using var command = connection.Command(transaction, sql);
-        command.AddParameter("@value", value);
+        command.AddParameter("@value", valueFor(id));
         command.AddParameter("@until", until is { } at ? Format(at) : null, System.Data.DbType.String);
-        command.AddParameter("@name", name);
-        if (await command.ExecuteScalarAsync(cancellationToken) is not string id)
+        command.AddParameter("@id", id);
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string)
         {
             return false;
         }
@@ -337,19 +357,83 @@ public sealed class AgentStore(IConnectionFactory connections, SqlDialect dialec
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    private static Agent Read(DbDataReader reader) => new(
+    private Agent Read(DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2).Split(' ', StringSplitOptions.RemoveEmptyEntries),
         JsonSerializer.Deserialize<AgentPolicy>(reader.GetString(3)) ?? new AgentPolicy(),
-        reader.GetString(4),
+        OpenWebhookSecret(reader.GetString(0), reader.GetString(4)),
         Timestamps.Parse(reader.GetString(5)),
         reader.IsDBNull(6) ? null : Timestamps.Parse(reader.GetString(6)))
     {
-        PreviousWebhookSecret = reader.IsDBNull(7) ? null : reader.GetString(7),
+        PreviousWebhookSecret = reader.IsDBNull(7) ? null : OpenWebhookSecret(reader.GetString(0), reader.GetString(7)),
         PreviousWebhookSecretUntil = reader.IsDBNull(8) ? null : Timestamps.Parse(reader.GetString(8)),
         PreviousTokenUntil = reader.IsDBNull(9) ? null : Timestamps.Parse(reader.GetString(9)),
     };
+
+    /// <summary>A stored webhook secret in clear: sealed, or (written before secrets were sealed) still plain.</summary>
+    private string OpenWebhookSecret(string agentId, string stored) =>
+        IsPlain(stored) ? stored : sealer.Unseal(agentId, WebhookSecretPurpose, stored);
+
+    private static bool IsPlain(string stored) => stored.StartsWith(AgentSecrets.WebhookSecretPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Run at start-up, after the migrations. Checks that this node's key is the one the database's secrets are sealed
+    /// with (the first node to start records a value sealed with its key; every later start must open it), then seals
+    /// the webhook secrets an earlier version stored in clear. Returns how many agents' secrets it sealed.
+    /// </summary>
+    /// <exception cref="Exception">Whatever the sealer throws for a key that does not open the check value.</exception>
+    public async Task<int> PrepareSecretsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using (var insert = connection.Command(null, "INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING"))
+        {
+            insert.AddParameter("@key", KeyCheckKey);
+            insert.AddParameter("@value", sealer.Seal(KeyCheckOwner, KeyCheckPurpose, KeyCheckValue));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var check = connection.Command(null, "SELECT value FROM settings WHERE key = @key"))
+        {
+            check.AddParameter("@key", KeyCheckKey);
+            var stored = (string)(await check.ExecuteScalarAsync(cancellationToken))!;
+            if (sealer.Unseal(KeyCheckOwner, KeyCheckPurpose, stored) != KeyCheckValue)
+            {
+                throw new InvalidOperationException("the database's key check holds an unexpected value; restore the database from a backup");
+            }
+        }
+
+        var plain = new List<(string Id, string Current, string? Previous)>();
+        await using (var select = connection.Command(null, """
+            SELECT id, webhook_secret, previous_webhook_secret FROM agents
+            WHERE substr(webhook_secret, 1, 6) = 'whsec_' OR substr(previous_webhook_secret, 1, 6) = 'whsec_'
+            """))
+        {
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                plain.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            }
+        }
+        foreach (var (id, current, previous) in plain)
+        {
+            await using var transaction = await dialect.BeginWriteTransactionAsync(connection, cancellationToken);
+            // Only if the row still holds what was read: a rotation in between (another node) already wrote sealed values.
+            await using var update = connection.Command(transaction, """
+                UPDATE agents SET webhook_secret = @current, previous_webhook_secret = @previous
+                WHERE id = @id AND webhook_secret = @was_current
+                  AND (previous_webhook_secret = @was_previous OR (previous_webhook_secret IS NULL AND @was_previous IS NULL))
+                """);
+            update.AddParameter("@current", IsPlain(current) ? sealer.Seal(id, WebhookSecretPurpose, current) : current);
+            update.AddParameter("@previous", previous is null ? null : IsPlain(previous) ? sealer.Seal(id, WebhookSecretPurpose, previous) : previous,
+                System.Data.DbType.String);
+            update.AddParameter("@id", id);
+            update.AddParameter("@was_current", current);
+            update.AddParameter("@was_previous", previous, System.Data.DbType.String);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        return plain.Count;
+    }
 
     private static string Format(DateTimeOffset at) => Timestamps.Format(at);
 }

@@ -16,7 +16,7 @@ public sealed class AgentStoreTests : StorageTest
         _database = new CheckoutDatabase(DatabasePath);
         await _database.InitializeAsync(CancellationToken.None);
         _time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-03T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        _agents = new AgentStore(_database, _time);
+        _agents = new AgentStore(_database, _time, new TestSecretSealer());
     }
 
     [Test]

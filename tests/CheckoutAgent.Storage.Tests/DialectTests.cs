@@ -58,7 +58,7 @@ public class DialectTests : StorageTest
     {
         var database = new CheckoutDatabase(DatabasePath);
         await database.InitializeAsync(CancellationToken.None);
-        var agents = new AgentStore(database, TimeProvider.System);
+        var agents = new AgentStore(database, TimeProvider.System, new TestSecretSealer());
 
         await agents.SetPausedAsync(true, CancellationToken.None);
         Assert.That(await agents.IsPausedAsync(CancellationToken.None), Is.True);

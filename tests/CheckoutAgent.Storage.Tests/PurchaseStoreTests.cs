@@ -31,7 +31,7 @@ public class PurchaseStoreTests(string provider) : StorageTest(provider)
     [Test]
     public async Task In_one_batch_each_intake_sees_the_ones_before_it()
     {
-        var agent = (await new AgentStore(_database, TimeProvider.System).AddAsync("bot", ["purchases:write"], new AgentPolicy(), CancellationToken.None)).Agent;
+        var agent = (await new AgentStore(_database, TimeProvider.System, new TestSecretSealer()).AddAsync("bot", ["purchases:write"], new AgentPolicy(), CancellationToken.None)).Agent;
         var intake = new PurchaseIntake(agent, "key-1", "hash-1", "127.0.0.1");
 
         var writes = await _store.IntakeBatchAsync([new PendingIntake(Request(), intake), new PendingIntake(Request(), intake),

@@ -71,7 +71,7 @@ public class SharedDatabaseTests(string provider) : StorageTest(provider)
     [Test]
     public async Task The_same_idempotency_key_on_two_nodes_at_once_makes_one_purchase()
     {
-        var agent = (await new AgentStore(_nodeA, TimeProvider.System).AddAsync("bot", ["purchases:write"], new AgentPolicy(), CancellationToken.None)).Agent;
+        var agent = (await new AgentStore(_nodeA, TimeProvider.System, new TestSecretSealer()).AddAsync("bot", ["purchases:write"], new AgentPolicy(), CancellationToken.None)).Agent;
 
         var results = await RaceAsync(5, (node, _) => new PurchaseStore(node, TimeProvider.System)
             .IntakeAsync(Request(), new PurchaseIntake(agent, "same-key", "same-hash", "127.0.0.1"), CancellationToken.None), _nodeA, _nodeB);
@@ -86,7 +86,7 @@ public class SharedDatabaseTests(string provider) : StorageTest(provider)
     public async Task Two_nodes_taking_purchases_at_once_never_overspend_a_budget_together()
     {
         // Room for four purchases of $24.00 today; twenty try at once, ten on each node.
-        var agent = (await new AgentStore(_nodeA, TimeProvider.System).AddAsync("bot", ["purchases:write"], new AgentPolicy { DailyBudget = 9600 },
+        var agent = (await new AgentStore(_nodeA, TimeProvider.System, new TestSecretSealer()).AddAsync("bot", ["purchases:write"], new AgentPolicy { DailyBudget = 9600 },
             CancellationToken.None)).Agent;
 
         await RaceAsync(10, (node, i) => new PurchaseStore(node, TimeProvider.System)

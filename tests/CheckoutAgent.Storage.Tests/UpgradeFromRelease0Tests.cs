@@ -82,7 +82,7 @@ public class UpgradeFromRelease0Tests : StorageTest
         Assert.That(timeline[^1].Message, Does.StartWith("order DCS-MQW7QSCV confirmed"));
         Assert.That(await purchases.GetTimelineAsync(InFlight, CancellationToken.None), Has.Count.EqualTo(5));
 
-        var agents = await new AgentStore(_database, TimeProvider.System).ListAsync(CancellationToken.None);
+        var agents = await new AgentStore(_database, TimeProvider.System, new TestSecretSealer()).ListAsync(CancellationToken.None);
         Assert.That(agents.Select(a => a.Name), Is.EqualTo(new[] { "fixture-bot" }));
         Assert.That(agents[0].Scopes, Does.Contain("schedules:write"));
 

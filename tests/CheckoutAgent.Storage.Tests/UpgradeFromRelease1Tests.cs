@@ -51,7 +51,7 @@ public class UpgradeFromRelease1Tests : StorageTest
         Assert.That(bought!.Status, Is.EqualTo(PurchaseStatus.Succeeded));
         Assert.That(bought.Outcome!.OrderNumber, Does.StartWith("DCS-"));
         Assert.That(await purchases.GetTimelineAsync(Purchase, CancellationToken.None), Has.Count.EqualTo(23));
-        Assert.That((await new AgentStore(_database, TimeProvider.System).ListAsync(CancellationToken.None)).Select(a => a.Name),
+        Assert.That((await new AgentStore(_database, TimeProvider.System, new TestSecretSealer()).ListAsync(CancellationToken.None)).Select(a => a.Name),
             Is.EqualTo(new[] { "fixture-agent" }));
         Assert.That(await new AccountStore(_database, TimeProvider.System).GetAsync("shop.example.com", CancellationToken.None), Is.Not.Null);
 

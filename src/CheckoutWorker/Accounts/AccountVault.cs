@@ -16,7 +16,7 @@ public sealed class AccountOptions
     /// </value>
     public string? Key { get; set; }
 
-    /// <value>A 0600 file holding the key. Default <c>account.key</c> in the data directory, created at the first <c>account add</c>.</value>
+    /// <value>A 0600 file holding the key. Default <c>account.key</c> in the data directory, created at the first start (or <c>account add</c>).</value>
     public string? KeyFile { get; set; }
 }
 
@@ -42,6 +42,9 @@ public sealed class AccountVault
         _key = key;
         _keySource = keySource;
     }
+
+    /// <summary>Where the key came from, for messages: <c>Accounts:Key</c> or the key file's path.</summary>
+    public string KeySource => _keySource;
 
     /// <summary>The key file's default place.</summary>
     public static string DefaultKeyFile(WorkerOptions worker)

@@ -1,3 +1,4 @@
+using CheckoutAgent.Worker.Accounts;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -463,9 +464,18 @@ internal static class AgentCommand
 
     private static AgentStore Open(string dataDirectory)
     {
-        var database = StorageOptions.OpenDatabase(new WorkerOptions { DataDirectory = dataDirectory }.DatabasePath);
+        var worker = new WorkerOptions { DataDirectory = dataDirectory };
+        var database = StorageOptions.OpenDatabase(worker.DatabasePath);
         database.Initialize();
-        return new AgentStore(database, TimeProvider.System);
+        // The same key as the service's: webhook secrets are sealed with it (a key that does not open them is exit 78).
+        var accounts = new AccountOptions
+        {
+            Key = Environment.GetEnvironmentVariable("Accounts__Key"),
+            KeyFile = Environment.GetEnvironmentVariable("Accounts__KeyFile"),
+        };
+        var store = new AgentStore(database, TimeProvider.System, VaultSecretSealer.For(accounts, worker));
+        store.PrepareSecretsAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return store;
     }
 
     private static int Fail(ParseResult parse, string message)

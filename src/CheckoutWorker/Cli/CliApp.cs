@@ -66,12 +66,12 @@ public static class CliApp
         }
     }
 
-    /// <summary>A database newer than this build, or storage settings that cannot work, wherever it is wrapped.</summary>
+    /// <summary>A database newer than this build, storage settings that cannot work, or a key that does not open the database's secrets, wherever it is wrapped.</summary>
     private static Exception? FindConfigurationError(Exception? ex)
     {
         for (; ex is not null; ex = ex.InnerException)
         {
-            if (ex is DatabaseSchemaException or StorageConfigurationException)
+            if (ex is DatabaseSchemaException or StorageConfigurationException or Accounts.AccountKeyException)
             {
                 return ex;
             }

@@ -76,6 +76,14 @@ internal static class RecipeCheckCommand
         {
             health.WebhookUrl = null;
         }
+        foreach (var (option, value) in new[] { ("--merchant-url", settings.MerchantUrl), ("--product-url", settings.ProductUrl) })
+        {
+            if (value is not null && (!Uri.TryCreate(value, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https")))
+            {
+                await stderr.WriteLineAsync($"checkout-agent recipe check: {option} must be an absolute http(s) URL, e.g. https://shop.example.com/; got '{value}'");
+                return 2;
+            }
+        }
         if (settings.MerchantUrl is not null || settings.ProductUrl is not null)
         {
             health.Targets.TryGetValue(recipeName, out var configured);
@@ -91,7 +99,7 @@ internal static class RecipeCheckCommand
         {
             foreach (var problem in problems)
             {
-                await stderr.WriteLineAsync($"checkout-agent recipe check: {problem.ErrorMessage?.Replace(RecipeHealthOptions.SectionName + ":Targets:" + recipeName + ":", "--", StringComparison.Ordinal)}");
+                await stderr.WriteLineAsync($"checkout-agent recipe check: {problem.ErrorMessage}");
             }
             return 2;
         }

@@ -107,7 +107,10 @@ public static class WorkerHost
         services.AddSingleton<RecipeAlerts>();
         services.AddSingleton<RecipeHealthChecker>();
         services.AddSingleton<RecipeHealthService>();
-        services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>()));
+        // Webhook secrets are sealed with the merchant-account key (Accounts:Key / Accounts:KeyFile).
+        services.AddSingleton<ISecretSealer>(sp => VaultSecretSealer.For(sp.GetRequiredService<IOptions<AccountOptions>>().Value, sp.GetRequiredService<IOptions<WorkerOptions>>().Value));
+        services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ISecretSealer>()));
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<PurchaseReconciler>();
         services.AddSingleton<ShutdownSignal>();

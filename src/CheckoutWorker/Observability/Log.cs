@@ -82,6 +82,9 @@ internal static partial class Log
     [LoggerMessage(46, LogLevel.Warning, "Schedule {ScheduleId} could not be put back on Quartz ({ExceptionType})")]
     public static partial void ScheduleReconcileFailed(ILogger logger, string scheduleId, string exceptionType);
 
+    [LoggerMessage(48, LogLevel.Information, "Sealed the webhook secrets of {Count} agent(s) that an earlier version stored in clear")]
+    public static partial void WebhookSecretsSealed(ILogger logger, int count);
+
     [LoggerMessage(47, LogLevel.Information, "Schedules reconciled at start-up: {Created} job(s) created, {Deleted} orphan job(s) deleted")]
     public static partial void SchedulesReconciled(ILogger logger, int created, int deleted);
 

@@ -11,7 +11,7 @@ public sealed class AgentCommandTests : DataDirectoryTest
     {
         var database = new CheckoutDatabase(new WorkerOptions { DataDirectory = DataDirectory }.DatabasePath);
         database.Initialize();
-        return new AgentStore(database, TimeProvider.System);
+        return new AgentStore(database, TimeProvider.System, TestSealers.ForDataDirectory(DataDirectory));
     }
 
     [Test]

@@ -70,6 +70,7 @@ public class ClusterTests : DataDirectoryTest
             // The receiver listens on loopback: a private address the worker refuses unless told otherwise.
             ["Webhooks__AllowPrivateNetworks"] = "true",
             ["Webhooks__PollInterval"] = "00:00:00.200",
+            ["Accounts__Key"] = TestSealers.ClusterKey,
         };
         var nodes = new List<ServiceProcess>();
         foreach (var name in new[] { "node-a", "node-b", "node-c" })
@@ -205,7 +206,7 @@ public class ClusterTests : DataDirectoryTest
         var database = CheckoutDatabase.Postgres(connectionString);
         _world = await ServiceWorld.StartAsync(DataDirectory, EmulatorApprovalMode.Auto, new DemoShopOptions(), database);
         var (scopes, _) = Scopes.Parse("purchases:write,purchases:read,schedules:write");
-        var token = (await new AgentStore(database, TimeProvider.System).AddAsync("scheduler", scopes, AgentPolicy.Unlimited, CancellationToken.None)).Token;
+        var token = (await new AgentStore(database, TimeProvider.System, TestSealers.ForCluster()).AddAsync("scheduler", scopes, AgentPolicy.Unlimited, CancellationToken.None)).Token;
         var environment = NodeEnvironment(connectionString);
         var nodes = new List<ServiceProcess>();
         foreach (var name in new[] { "node-a", "node-b" })
@@ -247,6 +248,8 @@ public class ClusterTests : DataDirectoryTest
         ["Storage__ClusterCheckinInterval"] = CheckinInterval.ToString("c", CultureInfo.InvariantCulture),
         ["Storage__ClusterCheckinMisfireThreshold"] = CheckinMisfire.ToString("c", CultureInfo.InvariantCulture),
         ["Webhooks__AllowPrivateNetworks"] = "true",
+        // Every node seals and opens the agents' webhook secrets with the same key.
+        ["Accounts__Key"] = TestSealers.ClusterKey,
     };
 
     private List<string> TerminalDeliveries(IReadOnlyList<string> ids) => [.. _receiver!.Received

@@ -186,7 +186,7 @@ public class RecipeHealthTests : DataDirectoryTest
         var recipes = WriteRecipes();
         (exit, _, stderr) = await CheckAsync(new(Path.Combine(recipes, "good.yaml"), "ftp://shop", null, false, DataDirectory));
         Assert.That(exit, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("--MerchantUrl must be an absolute http(s) URL"));
+        Assert.That(stderr, Does.Contain("--merchant-url must be an absolute http(s) URL, e.g. https://shop.example.com/; got 'ftp://shop'"));
     }
 
     [Test]

@@ -45,12 +45,15 @@ internal sealed class ServiceWorld : IAsyncDisposable
     {
         var emulator = await LinkEmulatorServer.StartAsync(new LinkEmulatorOptions { Approval = approval, Sandbox = sandbox ?? new() });
         var shop = await DemoShop.StartAsync(shopOptions, new SandboxIssuer(emulator.Sandbox));
+        // A shared (PostgreSQL) database is a cluster's: its nodes are given the cluster key.
+        var shared = database is not null;
         database ??= new CheckoutDatabase(Path.Combine(Path.GetFullPath(dataDirectory), "checkout-agent.db"));
         database.Initialize();
         var (scopes, error) = Scopes.Parse("purchases:write,purchases:read");
         Assert.That(error, Is.Null);
         // No rate limits: the worlds' tests poll purchases as fast as they like; the limits have tests of their own.
-        var token = (await new AgentStore(database, TimeProvider.System).AddAsync("service-world", scopes, AgentPolicy.Unlimited, CancellationToken.None)).Token;
+        var token = (await new AgentStore(database, TimeProvider.System,
+            shared ? TestSealers.ForCluster() : TestSealers.ForDataDirectory(dataDirectory)).AddAsync("service-world", scopes, AgentPolicy.Unlimited, CancellationToken.None)).Token;
         return new ServiceWorld(dataDirectory, emulator, shop, token);
     }
 

@@ -36,7 +36,7 @@ public sealed class CallbackGuardTests : DataDirectoryTest
         _database = new CheckoutDatabase(Path.Combine(DataDirectory, "checkout-agent.db"));
         _database.Initialize();
         _store = new PurchaseStore(_database, TimeProvider.System);
-        _agents = new AgentStore(_database, TimeProvider.System);
+        _agents = new AgentStore(_database, TimeProvider.System, TestSealers.ForDataDirectory(DataDirectory));
     }
 
     [TearDown]

@@ -24,7 +24,7 @@ public class WebhookDispatcherTests : DataDirectoryTest
         _database = new CheckoutDatabase(Path.Combine(DataDirectory, "checkout-agent.db"));
         _database.Initialize();
         _store = new PurchaseStore(_database, TimeProvider.System);
-        _agents = new AgentStore(_database, TimeProvider.System);
+        _agents = new AgentStore(_database, TimeProvider.System, TestSealers.ForDataDirectory(DataDirectory));
     }
 
     [TearDown]
@@ -215,7 +215,7 @@ public class WebhookDispatcherTests : DataDirectoryTest
     private async Task<WebhookDispatcher> StartDispatcherAsync(WebhookOptions? options = null)
     {
         var database = new CheckoutDatabase(_database.Path!);
-        var dispatcher = new WebhookDispatcher(database, new PurchaseStore(database, TimeProvider.System), new AgentStore(database, TimeProvider.System),
+        var dispatcher = new WebhookDispatcher(database, new PurchaseStore(database, TimeProvider.System), new AgentStore(database, TimeProvider.System, TestSealers.ForDataDirectory(DataDirectory)),
             Options.Create(options ?? new WebhookOptions { PollInterval = TimeSpan.FromMilliseconds(50), AllowPrivateNetworks = true }), TimeProvider.System,
             NullLogger<WebhookDispatcher>.Instance);
         _dispatchers.Add(dispatcher);
