@@ -20,11 +20,11 @@ public class MigrationTests : StorageTest
 
         Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(AllVersions));
         Assert.That(report.Adopted, Is.Empty, "a fresh database is not a legacy one");
-        Assert.That(await database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest).And.EqualTo(10));
+        Assert.That(await database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest).And.EqualTo(11));
         var versions = await VersionsAsync(database);
         Assert.That(versions.Select(v => v.How), Is.All.EqualTo("applied"));
         Assert.That(versions.Select(v => v.Name), Is.EqualTo(new[] { "core_tables", "purchase_owner_and_amount", "webhook_lease_owner", "purchase_indexes", "merchant_accounts",
-            "purchase_run_fence", "merchant_slots", "agent_rotation", "agent_audit", "recipe_checks" }));
+            "purchase_run_fence", "merchant_slots", "agent_rotation", "agent_audit", "recipe_checks", "console_keys" }));
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
             foreach (var table in Tables)
@@ -158,12 +158,12 @@ public class MigrationTests : StorageTest
         var report = await database.InitializeAsync(CancellationToken.None);
 
         Assert.That(report.Adopted.Select(m => m.Version), Is.EqualTo(new[] { 1, 2, 3, 4 }));
-        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 5, 6, 7, 8, 9, 10 }));
+        Assert.That(report.Applied.Select(m => m.Version), Is.EqualTo(new[] { 5, 6, 7, 8, 9, 10, 11 }));
         Assert.That(await ScalarAsync(database, "SELECT COUNT(*) FROM pragma_table_info('purchases') WHERE name IN ('agent_id', 'schedule_id', 'amount', 'currency', 'merchant_host')"),
             Is.EqualTo(5));
         Assert.That(await ScalarAsync(database, "SELECT COUNT(*) FROM pragma_table_info('webhook_deliveries') WHERE name = 'lease_owner'"), Is.EqualTo(1));
         Assert.That(await ScalarAsync(database, "SELECT status FROM purchases WHERE id = 'pur_old'"), Is.EqualTo("succeeded"));
-        Assert.That((await VersionsAsync(database)).Select(v => v.How), Is.EqualTo(new[] { "baseline", "baseline", "baseline", "baseline", "applied", "applied", "applied", "applied", "applied", "applied" }));
+        Assert.That((await VersionsAsync(database)).Select(v => v.How), Is.EqualTo(new[] { "baseline", "baseline", "baseline", "baseline", "applied", "applied", "applied", "applied", "applied", "applied", "applied" }));
     }
 
     private sealed class CountingMigration(int version, string name, ConcurrentBag<int> runs, string sql, TimeSpan delay = default)

@@ -31,7 +31,7 @@ public class UpgradeFromRelease1Tests : StorageTest
         var report = await _database.InitializeAsync(CancellationToken.None);
 
         Assert.That(report.Adopted, Is.Empty);
-        Assert.That(report.Applied.Select(m => m.Name), Is.EqualTo(new[] { "purchase_run_fence", "merchant_slots", "agent_rotation", "agent_audit", "recipe_checks" }));
+        Assert.That(report.Applied.Select(m => m.Name), Is.EqualTo(new[] { "purchase_run_fence", "merchant_slots", "agent_rotation", "agent_audit", "recipe_checks", "console_keys" }));
         Assert.That(await _database.Migrations.CurrentVersionAsync(CancellationToken.None), Is.EqualTo(SqliteMigrations.All.Latest));
         foreach (var (table, rows) in Rows.Where(r => r.Key != "schema_migrations"))
         {

@@ -75,4 +75,16 @@ internal static class StorageMigrations
         );
         CREATE INDEX ix_recipe_checks_recipe ON recipe_checks(recipe, checked_at);
         """);
+
+    /// <summary>
+    /// The operator console's data-protection keys (they sign and encrypt its session and anti-forgery cookies), shared
+    /// by every node so a session works on all of them. Each key's XML is sealed with the account key before it is stored.
+    /// </summary>
+    public static Migration ConsoleKeys { get; } = new SqlMigration(11, "console_keys", """
+        CREATE TABLE console_keys (
+            name        TEXT PRIMARY KEY,
+            xml         TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+        """);
 }

@@ -108,5 +108,6 @@ public static class PostgresMigrations
         StorageMigrations.AgentRotation,
         StorageMigrations.AgentAudit,
         StorageMigrations.RecipeChecks,
+        StorageMigrations.ConsoleKeys,
     ]);
 }

@@ -115,5 +115,6 @@ public static class SqliteMigrations
         StorageMigrations.AgentRotation,
         StorageMigrations.AgentAudit,
         StorageMigrations.RecipeChecks,
+        StorageMigrations.ConsoleKeys,
     ], LegacyBaseline, LegacyMarkerTable: "purchases");
 }

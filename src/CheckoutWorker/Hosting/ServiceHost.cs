@@ -35,7 +35,7 @@ public static class ServiceHost
         var console = builder.Configuration.GetSection(ConsoleOptions.SectionName).Get<ConsoleOptions>() ?? new ConsoleOptions();
         if (console.Enabled)
         {
-            builder.Services.AddConsoleAuth(console, worker.DataDirectoryFullPath);
+            builder.Services.AddConsoleAuth(console);
         }
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -25,16 +25,14 @@ internal static class ConsoleAuth
     public const string AntiforgeryCookieName = "checkout-agent.console.af";
     public const string AntiforgeryFieldName = "__csrf";
 
-    /// <summary>Cookie authentication, anti-forgery and data-protection keys kept in the data directory (so sessions survive a restart).</summary>
-    public static IServiceCollection AddConsoleAuth(this IServiceCollection services, ConsoleOptions options, string dataDirectory)
+    /// <summary>
+    /// Cookie authentication, anti-forgery, and data-protection keys kept sealed in the database (<see cref="ConsoleKeyRing"/>),
+    /// so sessions survive a restart and work on every node.
+    /// </summary>
+    public static IServiceCollection AddConsoleAuth(this IServiceCollection services, ConsoleOptions options)
     {
-        var keys = Path.Combine(dataDirectory, "console-keys");
-        Directory.CreateDirectory(keys);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        services.AddDataProtection().SetApplicationName("checkout-agent").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        services.AddDataProtection().SetApplicationName("checkout-agent");
+        services.AddConsoleKeyRing();
         services.AddAuthentication(Scheme).AddCookie(Scheme, cookie =>
         {
             cookie.Cookie.Name = CookieName;

@@ -633,7 +633,7 @@ internal static class ConsoleEndpoints
             return await Problem(http, "Not checked", $"There is no recipe '{InputEcho.Quote(name)}' that loads; see its lint problems.", "/console/recipes", 404, cancellationToken);
         }
         Log.ConsoleAction(logger, http.Actor(), $"checked recipe {name}");
-        await checker.CheckAsync(name, RecipeCheckTriggers.Api, null, cancellationToken);
+        await checker.CheckAsync(name, RecipeCheckTriggers.Console, null, cancellationToken);
         return Results.Redirect($"/console/recipes?notice=checked#recipe-{Uri.EscapeDataString(name)}");
     }
 

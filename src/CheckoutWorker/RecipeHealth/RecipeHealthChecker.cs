@@ -10,12 +10,13 @@ using Microsoft.Extensions.Options;
 
 namespace CheckoutAgent.Worker.RecipeHealth;
 
-/// <summary>What started a check: the schedule, <c>recipe check</c>, or the API (the console's "check now").</summary>
+/// <summary>What started a check: the schedule, <c>recipe check</c>, the API, or the console's "check now".</summary>
 public static class RecipeCheckTriggers
 {
     public const string Schedule = "schedule";
     public const string Cli = "cli";
     public const string Api = "api";
+    public const string Console = "console";
 }
 
 /// <summary>

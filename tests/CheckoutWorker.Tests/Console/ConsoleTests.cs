@@ -261,6 +261,13 @@ public class ConsoleTests
         await page.GotoAsync(_world.Url("/console/attention"));
         Assert.That(await page.TextContentAsync("#broken-recipes"), Does.Contain("broken").And.Contain("Add to basket"));
         Assert.That(await page.TextContentAsync("nav a[href='/console/attention']"), Does.Match(@"Needs attention \(\d+\)"));
+
+        // "Check now" walks the recipe there and then, and the check says the console started it.
+        await page.GotoAsync(_world.Url("/console/recipes"));
+        await page.ClickAsync("tr[data-recipe='demo-shop'] button:has-text('Check now')");
+        await page.WaitForURLAsync("**/console/recipes?notice=checked*");
+        var checkedNow = await page.Locator("tr[data-recipe='demo-shop'] td.health").TextContentAsync();
+        Assert.That(checkedNow, Does.Not.Contain("not checked").And.Contain("(console)"));
     }
 
     [Test]
