@@ -46,7 +46,8 @@ public static class ApiEndpoints
             .WithSummary("This agent's purchases, newest first; filters status, recipe, schedule_id, created_after, created_before; paging limit and starting_after")
             .Produces<PurchasePage>(200).Produces<ApiErrorBody>(400);
         v1.MapGet("/purchases/{id}", GetPurchaseAsync).RequireScope(Scopes.PurchasesRead)
-            .WithName("getPurchase").WithTags("purchases").WithSummary("One purchase with its timeline")
+            .WithName("getPurchase").WithTags("purchases")
+            .WithSummary("One purchase with its timeline: the agent's own, or (with the 'admin' scope) any agent's, as reconcile needs")
             .Produces<PurchaseView>(200).Produces<ApiErrorBody>(404);
         v1.MapPost("/purchases/{id}/cancel", CancelPurchaseAsync).RequireScope(Scopes.PurchasesWrite)
             .WithName("cancelPurchase").WithTags("purchases")
@@ -118,10 +119,14 @@ public static class ApiEndpoints
         }
     }
 
-    private static async Task<IResult> GetPurchaseAsync(string id, HttpContext http, PurchaseService purchases, CancellationToken cancellationToken) =>
-        await purchases.GetAsync(id, http.Agent().Id, cancellationToken) is { } view
+    private static async Task<IResult> GetPurchaseAsync(string id, HttpContext http, PurchaseService purchases, CancellationToken cancellationToken)
+    {
+        // An admin (the operator's agent) reads any agent's purchase: it is who reconciles them, and reconcile answers with the purchase too.
+        var agent = http.Agent();
+        return await purchases.GetAsync(id, agent.Scopes.Contains(Scopes.Admin) ? null : agent.Id, cancellationToken) is { } view
             ? ApiResults.Ok(view)
             : NotFound(id);
+    }
 
     private static async Task<IResult> CancelPurchaseAsync(string id, HttpContext http, PurchaseService purchases, CancellationToken cancellationToken)
     {

@@ -194,6 +194,16 @@ public class ConsoleTests
         }
         string Code(JsonElement error) => error.GetProperty("error").GetProperty("code").GetString()!;
 
+        // The operator's admin agent reads the buyer's purchase it is about to reconcile; another agent does not see it.
+        using (var asAdmin = await _world.AdminApi.GetAsync($"/v1/purchases/{id}"))
+        {
+            Assert.That(asAdmin.StatusCode, Is.EqualTo(HttpStatusCode.OK), "an admin reads any agent's purchase");
+            Assert.That((await asAdmin.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString(), Is.EqualTo(PurchaseStatus.OutcomeUnknown));
+        }
+        using (var asReader = await _world.ReaderApi.GetAsync($"/v1/purchases/{id}"))
+        {
+            Assert.That(asReader.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "an agent without admin sees only its own");
+        }
         var refused = await Post(_world.ReaderApi, id, new { decision = "no_order" });
         Assert.That(refused.Status, Is.EqualTo(HttpStatusCode.Forbidden), refused.Body.ToString());
         var missing = await Post(_world.AdminApi, id, new { decision = "order_exists" });

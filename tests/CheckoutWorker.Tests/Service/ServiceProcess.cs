@@ -20,6 +20,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     private readonly Lock _outputGate = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<HttpClient> _clients = [];
+    private readonly List<Thread> _readers = [];
 
     private ServiceProcess(Process process, string name)
     {
@@ -67,11 +68,9 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         }
         var process = new Process { StartInfo = start };
         var service = new ServiceProcess(process, name);
-        process.OutputDataReceived += (_, e) => service.OnLine("out", e.Data);
-        process.ErrorDataReceived += (_, e) => service.OnLine("err", e.Data);
         process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        service.Read("out", process.StandardOutput);
+        service.Read("err", process.StandardError);
         try
         {
             var exited = process.WaitForExitAsync();
@@ -123,7 +122,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         }
         await exited;
         // The exit event can come before the last lines of output: let the readers drain them.
-        _process.WaitForExit();
+        JoinReaders(TimeSpan.FromSeconds(10));
         return _process.ExitCode;
     }
 
@@ -155,6 +154,45 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             // Never started.
         }
         _process.Dispose();
+    }
+
+    /// <summary>
+    /// Reads one of the process's streams line by line on a thread of its own, not the thread pool: a busy test process
+    /// must never leave a node's pipe unread, or the node blocks writing its log (and mid-request, its answer).
+    /// </summary>
+    private void Read(string stream, StreamReader reader)
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                while (reader.ReadLine() is { } line)
+                {
+                    OnLine(stream, line);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // The process is gone and its pipe with it.
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"{Name} {stream}",
+        };
+        _readers.Add(thread);
+        thread.Start();
+    }
+
+    /// <summary>Waits for the readers to reach the end of the process's output (a kept-open pipe stops the wait at <paramref name="timeout"/>).</summary>
+    private void JoinReaders(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var reader in _readers)
+        {
+            var left = deadline - DateTime.UtcNow;
+            reader.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
     }
 
     private void OnLine(string stream, string? line)
