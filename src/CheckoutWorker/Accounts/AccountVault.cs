@@ -16,6 +16,13 @@ public sealed class AccountOptions
     /// </value>
     public string? Key { get; set; }
 
+    /// <summary>The settings as the owner's CLI verbs read them: from the environment (<c>Accounts__Key</c>, <c>Accounts__KeyFile</c>).</summary>
+    public static AccountOptions FromEnvironment() => new()
+    {
+        Key = Environment.GetEnvironmentVariable("Accounts__Key"),
+        KeyFile = Environment.GetEnvironmentVariable("Accounts__KeyFile"),
+    };
+
     /// <value>A 0600 file holding the key. Default <c>account.key</c> in the data directory, created at the first start (or <c>account add</c>).</value>
     public string? KeyFile { get; set; }
 }

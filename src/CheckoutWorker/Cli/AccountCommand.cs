@@ -152,11 +152,7 @@ internal static class AccountCommand
             var worker = new WorkerOptions { DataDirectory = parse.GetValue(dataDir)! };
             var database = StorageOptions.OpenDatabase(worker.DatabasePath);
             database.Initialize();
-            var options = new AccountOptions
-            {
-                Key = Environment.GetEnvironmentVariable("Accounts__Key"),
-                KeyFile = Environment.GetEnvironmentVariable("Accounts__KeyFile"),
-            };
+            var options = AccountOptions.FromEnvironment();
             return await action(new AccountService(new AccountStore(database, TimeProvider.System), Options.Create(options), Options.Create(worker)));
         }
         catch (AccountKeyException ex)

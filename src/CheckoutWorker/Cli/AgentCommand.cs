@@ -468,12 +468,7 @@ internal static class AgentCommand
         var database = StorageOptions.OpenDatabase(worker.DatabasePath);
         database.Initialize();
         // The same key as the service's: webhook secrets are sealed with it (a key that does not open them is exit 78).
-        var accounts = new AccountOptions
-        {
-            Key = Environment.GetEnvironmentVariable("Accounts__Key"),
-            KeyFile = Environment.GetEnvironmentVariable("Accounts__KeyFile"),
-        };
-        var store = new AgentStore(database, TimeProvider.System, VaultSecretSealer.For(accounts, worker));
+        var store = new AgentStore(database, TimeProvider.System, VaultSecretSealer.For(AccountOptions.FromEnvironment(), worker));
         store.PrepareSecretsAsync(CancellationToken.None).GetAwaiter().GetResult();
         return store;
     }
